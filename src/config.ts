@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ConfigError } from './lib/errors.js';
+
+/** Where the admin API listens. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Every setting flotilla reads from the environment, validated and frozen. */
+export interface Config {
+  /** `postgres://…` for a server; undefined → embedded PGlite under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Web API base URL, always ending in `/`. */
+  readonly slackApiUrl: string;
+  readonly pollIntervalMs: number;
+  readonly adminAddr: ListenAddress;
+  readonly adminUrl: string;
+  /** Undefined → generated into `dataDir/admin-token`. */
+  readonly adminToken: string | undefined;
+  /** Undefined → generated into `dataDir/encryption-key`. */
+  readonly encryptionKey: Buffer | undefined;
+  readonly logLevel: string;
+  /** Connection opens allowed per second, fleet-wide. */
+  readonly connectRatePerSec: number;
+  /** How long SIGTERM waits for in-flight handlers. */
+  readonly shutdownGraceMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInt = (max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  FLOTILLA_DATA_DIR: z.string().min(1).default('./.flotilla'),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
+  FLOTILLA_POLL_INTERVAL_MS: positiveInt(86_400_000).default(90_000),
+  FLOTILLA_ADMIN_ADDR: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8787').default('127.0.0.1:8787'),
+  FLOTILLA_ADMIN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:8787'),
+  FLOTILLA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  FLOTILLA_ENCRYPTION_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  FLOTILLA_CONNECT_RATE: positiveInt(10_000).default(20),
+  FLOTILLA_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+});
+
+/**
+ * Reads the environment once. Empty strings count as unset. Throws
+ * `ConfigError` naming the first bad variable; never echoes a secret's value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const v = parsed.data;
+  const [host, portText] = splitHostPort(v.FLOTILLA_ADMIN_ADDR);
+  const port = Number(portText);
+  if (port > 65_535) throw new ConfigError('FLOTILLA_ADMIN_ADDR', 'port must be 0-65535');
+  return Object.freeze({
+    databaseUrl: v.DATABASE_URL,
+    dataDir: v.FLOTILLA_DATA_DIR,
+    slackApiUrl: v.SLACK_API_URL.endsWith('/') ? v.SLACK_API_URL : `${v.SLACK_API_URL}/`,
+    pollIntervalMs: v.FLOTILLA_POLL_INTERVAL_MS,
+    adminAddr: Object.freeze({ host, port }),
+    adminUrl: v.FLOTILLA_ADMIN_URL.replace(/\/+$/, ''),
+    adminToken: v.FLOTILLA_ADMIN_TOKEN,
+    encryptionKey: v.FLOTILLA_ENCRYPTION_KEY === undefined ? undefined : parseKey(v.FLOTILLA_ENCRYPTION_KEY),
+    logLevel: v.LOG_LEVEL,
+    connectRatePerSec: v.FLOTILLA_CONNECT_RATE,
+    shutdownGraceMs: v.FLOTILLA_SHUTDOWN_GRACE_MS,
+  });
+}
+
+function splitHostPort(addr: string): [string, string] {
+  const at = addr.lastIndexOf(':');
+  return [addr.slice(0, at), addr.slice(at + 1)];
+}
+
+/** A 32-byte key given as base64 (the value itself is never echoed). */
+export function parseKey(text: string): Buffer {
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/=_-]+$/.test(text)) {
+    throw new ConfigError('FLOTILLA_ENCRYPTION_KEY', 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  return key;
+}

@@ -1,0 +1,70 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths pino blanks in every line: tokens, secrets and keys never reach a log,
+ * whatever object a caller passes.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  'token', 'botToken', 'appToken', 'bot_token', 'app_token', 'authorization', 'Authorization',
+  'encryptionKey', 'adminToken', 'signingSecret', 'password',
+  '*.token', '*.botToken', '*.appToken', '*.bot_token', '*.app_token', '*.authorization',
+  '*.encryptionKey', '*.adminToken', '*.signingSecret', '*.password',
+  'headers.authorization', 'req.headers.authorization',
+];
+
+const SECRET_PATTERN = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)/g;
+
+/** Replaces anything shaped like a Slack token with a marker. Safe on any text. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, (token) => `${token.slice(0, 5)}[redacted]`);
+}
+
+export interface LoggerOptions {
+  readonly level: string;
+  /** Pretty, human output (for a terminal); JSON lines otherwise. */
+  readonly isPretty?: boolean;
+  readonly destination?: NodeJS.WritableStream;
+}
+
+/** The process logger: pino JSON lines with secrets redacted. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        // Messages are free text; scrub anything token-shaped that slipped in.
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+      serializers: {
+        err: (error: unknown) => serializeError(error),
+        error: (error: unknown) => serializeError(error),
+      },
+    },
+    options.destination as pino.DestinationStream | undefined,
+  );
+}
+
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redactSecrets(error) : error;
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: redactSecrets(error.message),
+    stack: error.stack ? redactSecrets(error.stack) : undefined,
+  };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') out.code = code;
+  return out;
+}
+
+/** A logger that drops everything (tests, libraries used quietly). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
