@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as core from './0001_core.js';
+
+/**
+ * Every migration, in order, keyed by name. Static on purpose: nothing is read
+ * from the filesystem, so the installed CLI migrates from any working
+ * directory and under jest. Append new entries; never edit a landed one.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_core': core,
+};

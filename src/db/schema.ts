@@ -1,0 +1,51 @@
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamptz: read as a Date, written as a Date or an SQL-parsable string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export type TransportColumn = 'socket-mode' | 'rtm';
+
+export interface WorkspacesTable {
+  team_id: string;
+  team_name: string;
+  team_domain: string | null;
+  transport: TransportColumn;
+  /** SecretBox-sealed bot token (`xoxb-`). Never plain text. */
+  bot_token_enc: string;
+  /** SecretBox-sealed app token (`xapp-`); required for socket-mode rows. */
+  app_token_enc: string | null;
+  app_id: string | null;
+  bot_user_id: string;
+  bot_id: string | null;
+  enabled: Generated<boolean>;
+  restart_requested_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface WorkspaceRemovalsTable {
+  /** bigint identity: pg returns int8 as a string (and so does our PGlite setup). */
+  id: GeneratedAlways<string>;
+  team_id: string;
+  team_name: string;
+  reason: string;
+  actor: string;
+  removed_at: Generated<Timestamp>;
+}
+
+export interface ProcessedEventsTable {
+  team_id: string;
+  event_id: string;
+  processed_at: Generated<Timestamp>;
+}
+
+/** Every table flotilla's Kysely instance knows. */
+export interface Schema {
+  workspaces: WorkspacesTable;
+  workspace_removals: WorkspaceRemovalsTable;
+  processed_events: ProcessedEventsTable;
+}
+
+export type WorkspaceRow = Selectable<WorkspacesTable>;
+export type NewWorkspaceRow = Insertable<WorkspacesTable>;
+export type WorkspaceRowUpdate = Updateable<WorkspacesTable>;
