@@ -3,6 +3,9 @@ import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable, Up
 /** A timestamptz: read as a Date, written as a Date or an SQL-parsable string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+/** A timestamptz with a database default (`now()`): optional on insert. */
+export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
 export type TransportColumn = 'socket-mode' | 'rtm';
 
 export interface WorkspacesTable {
@@ -19,8 +22,8 @@ export interface WorkspacesTable {
   bot_id: string | null;
   enabled: Generated<boolean>;
   restart_requested_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface WorkspaceRemovalsTable {
@@ -30,13 +33,13 @@ export interface WorkspaceRemovalsTable {
   team_name: string;
   reason: string;
   actor: string;
-  removed_at: Generated<Timestamp>;
+  removed_at: GeneratedTimestamp;
 }
 
 export interface ProcessedEventsTable {
   team_id: string;
   event_id: string;
-  processed_at: Generated<Timestamp>;
+  processed_at: GeneratedTimestamp;
 }
 
 /** Every table flotilla's Kysely instance knows. */

@@ -1,0 +1,222 @@
+import { sql, type Kysely } from 'kysely';
+import { createLogger, type Logger } from '../lib/logger.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { ConnectionSpec } from '../slack/types.js';
+import type { Schema, WorkspaceRow } from './schema.js';
+
+/** One workspace as the rest of flotilla sees it: tokens decrypted, camelCase. */
+export interface WorkspaceRecord {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly teamDomain: string | null;
+  readonly connection: ConnectionSpec;
+  readonly botToken: string;
+  readonly appId: string | null;
+  readonly botUserId: string;
+  readonly botId: string | null;
+  readonly enabled: boolean;
+  readonly restartRequestedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface WorkspaceInput {
+  readonly teamId: string;
+  readonly teamName: string;
+  /** Omitted (undefined) on an update keeps the stored value. */
+  readonly teamDomain?: string | null | undefined;
+  readonly connection: ConnectionSpec;
+  readonly botToken: string;
+  /** Omitted (undefined) on an update keeps the stored value. */
+  readonly appId?: string | null | undefined;
+  readonly botUserId: string;
+  /** Omitted (undefined) on an update keeps the stored value. */
+  readonly botId?: string | null | undefined;
+}
+
+export interface WorkspaceRemoval {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly reason: string;
+  readonly actor: string;
+  readonly removedAt: Date;
+}
+
+/**
+ * The `workspaces` table and its removal log. Tokens are sealed with the
+ * SecretBox (bound to team and token kind) before they reach the database and
+ * opened on the way out; plain tokens are never stored.
+ */
+export class WorkspaceRepository {
+  readonly #db: Kysely<Schema>;
+  readonly #box: SecretBox;
+  readonly #logger: Logger;
+
+  /** `logger` receives rows that cannot be decrypted; default: errors to stdout as JSON. */
+  constructor(kysely: Kysely<Schema>, box: SecretBox, logger?: Logger) {
+    this.#db = kysely;
+    this.#box = box;
+    this.#logger = logger ?? createLogger({ level: 'error' });
+  }
+
+  /**
+   * Every workspace (or only enabled ones), by team id. A row whose tokens
+   * cannot be decrypted (wrong key) is skipped and logged by team id; it never
+   * fails the whole list.
+   */
+  async list(options: { enabledOnly?: boolean } = {}): Promise<WorkspaceRecord[]> {
+    let query = this.#db.selectFrom('workspaces').selectAll().orderBy('team_id');
+    if (options.enabledOnly) query = query.where('enabled', '=', true);
+    const rows = await query.execute();
+    const records: WorkspaceRecord[] = [];
+    for (const row of rows) {
+      try {
+        records.push(this.#toRecord(row));
+      } catch (error) {
+        this.#logger.error(
+          { teamId: row.team_id, error: error instanceof Error ? error.message : 'unknown' },
+          'skipping workspace whose tokens cannot be decrypted (wrong FLOTILLA_ENCRYPTION_KEY?)',
+        );
+      }
+    }
+    return records;
+  }
+
+  /** The workspace, or undefined. Throws SecretBoxError if its tokens cannot be decrypted. */
+  async get(teamId: string): Promise<WorkspaceRecord | undefined> {
+    const row = await this.#db.selectFrom('workspaces').selectAll().where('team_id', '=', teamId).executeTakeFirst();
+    return row === undefined ? undefined : this.#toRecord(row);
+  }
+
+  /**
+   * Inserts the workspace, or updates it (names, tokens, transport, ids) when
+   * the team exists, bumping `updated_at`. `enabled` and
+   * `restart_requested_at` are left as they are on update. Resolves to the stored record.
+   */
+  async upsert(input: WorkspaceInput): Promise<WorkspaceRecord> {
+    const appToken = input.connection.transport === 'socket-mode' ? input.connection.appToken : null;
+    const row = await this.#db
+      .insertInto('workspaces')
+      .values({
+        team_id: input.teamId,
+        team_name: input.teamName,
+        team_domain: input.teamDomain ?? null,
+        transport: input.connection.transport,
+        bot_token_enc: this.#box.seal(input.botToken, botContext(input.teamId)),
+        app_token_enc: appToken === null ? null : this.#box.seal(appToken, appContext(input.teamId)),
+        app_id: input.appId ?? null,
+        bot_user_id: input.botUserId,
+        bot_id: input.botId ?? null,
+      })
+      .onConflict((oc) =>
+        oc.column('team_id').doUpdateSet((eb) => ({
+          team_name: eb.ref('excluded.team_name'),
+          team_domain: keepUnlessGiven(input.teamDomain, eb.ref('excluded.team_domain'), eb.ref('workspaces.team_domain')),
+          transport: eb.ref('excluded.transport'),
+          bot_token_enc: eb.ref('excluded.bot_token_enc'),
+          app_token_enc: eb.ref('excluded.app_token_enc'),
+          app_id: keepUnlessGiven(input.appId, eb.ref('excluded.app_id'), eb.ref('workspaces.app_id')),
+          bot_user_id: eb.ref('excluded.bot_user_id'),
+          bot_id: keepUnlessGiven(input.botId, eb.ref('excluded.bot_id'), eb.ref('workspaces.bot_id')),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return this.#toRecord(row);
+  }
+
+  /**
+   * Deletes the workspace and records who/why in `workspace_removals`, in one
+   * transaction. Resolves false (and records nothing) when there was no such row.
+   * The team's own data in other tables is kept.
+   */
+  async remove(teamId: string, removal: { reason: string; actor: string }): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('workspaces')
+        .where('team_id', '=', teamId)
+        .returning(['team_id', 'team_name'])
+        .executeTakeFirst();
+      if (deleted === undefined) return false;
+      await trx
+        .insertInto('workspace_removals')
+        .values({ team_id: deleted.team_id, team_name: deleted.team_name, reason: removal.reason, actor: removal.actor })
+        .execute();
+      return true;
+    });
+  }
+
+  /** Removals, newest first; of one team when `teamId` is given. */
+  async listRemovals(teamId?: string): Promise<WorkspaceRemoval[]> {
+    let query = this.#db.selectFrom('workspace_removals').selectAll().orderBy('removed_at', 'desc').orderBy('id', 'desc');
+    if (teamId !== undefined) query = query.where('team_id', '=', teamId);
+    const rows = await query.execute();
+    return rows.map((row) => ({
+      teamId: row.team_id,
+      teamName: row.team_name,
+      reason: row.reason,
+      actor: row.actor,
+      removedAt: row.removed_at,
+    }));
+  }
+
+  /**
+   * Sets `restart_requested_at = now()` on one team or on every row (`'all'`);
+   * the table trigger NOTIFYs each change. Resolves to the number of rows touched.
+   */
+  async requestRestart(teamId: string | 'all'): Promise<number> {
+    let query = this.#db.updateTable('workspaces').set({ restart_requested_at: sql<Date>`now()` });
+    if (teamId !== 'all') query = query.where('team_id', '=', teamId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Enables or disables a workspace; resolves false when there is no such row. */
+  async setEnabled(teamId: string, enabled: boolean): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('workspaces')
+      .set({ enabled, updated_at: sql<Date>`now()` })
+      .where('team_id', '=', teamId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  #toRecord(row: WorkspaceRow): WorkspaceRecord {
+    const botToken = this.#box.open(row.bot_token_enc, botContext(row.team_id));
+    let connection: ConnectionSpec;
+    if (row.transport === 'socket-mode') {
+      if (row.app_token_enc === null) throw new Error('socket-mode row without an app token');
+      connection = { transport: 'socket-mode', appToken: this.#box.open(row.app_token_enc, appContext(row.team_id)) };
+    } else {
+      connection = { transport: 'rtm' };
+    }
+    return {
+      teamId: row.team_id,
+      teamName: row.team_name,
+      teamDomain: row.team_domain,
+      connection,
+      botToken,
+      appId: row.app_id,
+      botUserId: row.bot_user_id,
+      botId: row.bot_id,
+      enabled: row.enabled,
+      restartRequestedAt: row.restart_requested_at,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}
+
+function botContext(teamId: string): string {
+  return `workspaces.bot_token:${teamId}`;
+}
+
+function appContext(teamId: string): string {
+  return `workspaces.app_token:${teamId}`;
+}
+
+/** On conflict: the new value when the caller gave one (even null), else the stored one. */
+function keepUnlessGiven<T>(given: unknown, incoming: T, stored: T): T {
+  return given === undefined ? stored : incoming;
+}
