@@ -1,0 +1,19 @@
+import type { CloseReason } from './transports/transport.js';
+import type { WorkerState } from './worker-state.js';
+
+/** Why an inbound event did not reach a command. */
+export type EventDropReason =
+  | 'duplicate' | 'own_message' | 'bot_message' | 'not_for_bot' | 'subtype' | 'no_author'
+  | 'unchanged_edit' | 'malformed' | 'not_a_message' | 'unknown_team' | 'draining';
+
+/** What the fleet reports, for metrics and logs. Emitted through a SafeEmitter. */
+export interface FleetEvents extends Record<string, unknown[]> {
+  'worker:state': [teamId: string, from: WorkerState, to: WorkerState];
+  'event:received': [teamId: string, kind: string];
+  'event:acked': [teamId: string, latencyMs: number];
+  'event:dropped': [teamId: string, reason: EventDropReason];
+  'event:handled': [teamId: string, durationMs: number, outcome: 'ok' | 'error'];
+  'connection:reconnect': [reason: CloseReason | 'operator' | 'open_failed'];
+  'workspace:removed': [teamId: string, reason: string];
+  'slack:call': [method: string, outcome: 'ok' | 'error' | 'ratelimited'];
+}

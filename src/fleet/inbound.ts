@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { WebClient } from '@slack/web-api';
+import { withTimeout } from '../lib/abort.js';
+import type { Logger } from '../lib/logger.js';
+import type { SafeEmitter } from '../lib/typed-events.js';
+import { directedText } from '../slack/mention.js';
+import { normalizeEvent, plainQuotes } from '../slack/normalize.js';
+import type { BotIdentity, CommandRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
+import type { RecentKeys } from './dedupe.js';
+import type { EventDropReason, FleetEvents } from './fleet-events.js';
+import { postReply, postToResponseUrl } from './replies.js';
+import type { InboundEnvelope } from './transports/transport.js';
+
+/** A slash command is answered in its ack when the handler is this quick; later answers use response_url. */
+const SLASH_ACK_BUDGET_MS = 2_000;
+
+export interface InboundDeps {
+  readonly teamId: string;
+  readonly identity: BotIdentity;
+  readonly client: WebClient;
+  readonly slack: SlackApi;
+  readonly handler: RequestHandler;
+  readonly recent: RecentKeys;
+  /** Durable dedupe: false when this key was already processed (by us before a restart, or another replica). */
+  readonly claim: (teamId: string, key: string) => Promise<boolean>;
+  readonly events: SafeEmitter<FleetEvents>;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Turns one envelope into at most one handler call: normalize, dedupe, check
+ * it is for the bot, claim it, run the handler, reply. Resolves when done;
+ * never rejects (a throwing handler gets an error reply with a reference).
+ */
+export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDeps): Promise<void> {
+  if (envelope.kind === 'slash_command') return handleSlashCommand(envelope, deps);
+  if (envelope.kind !== 'event') return;
+  const drop = (reason: EventDropReason): void => deps.events.emit('event:dropped', deps.teamId, reason);
+  if (envelope.eventId !== undefined && !deps.recent.firstTime(`event:${envelope.eventId}`)) return drop('duplicate');
+  const message = normalizeEvent(envelope.event, deps.identity);
+  if (message.kind === 'dropped') return drop(message.reason);
+  if (!deps.recent.firstTime(message.dedupeKey)) return drop('duplicate');
+  const text = directedText(message.text, deps.identity.botUserId, message.isDirectMessage);
+  if (text === undefined) return drop('not_for_bot');
+  if (!(await claimOrLog(deps, message.dedupeKey))) return drop('duplicate');
+  const request: CommandRequest = {
+    teamId: deps.teamId,
+    userId: message.userId,
+    channelId: message.channelId,
+    text,
+    source: message.isDirectMessage ? 'direct' : 'mention',
+    messageTs: message.ts,
+    threadTs: message.threadTs,
+    eventId: envelope.eventId,
+  };
+  const target = { channel: message.channelId, threadTs: message.threadTs };
+  await runHandler(request, (reply) => postReply(deps.client, target, reply, deps.events, deps.signal), deps);
+}
+
+async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {
+  const p = envelope.payload;
+  const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const request: CommandRequest = {
+    teamId: deps.teamId, userId: str(p.user_id), channelId: str(p.channel_id), text: plainQuotes(str(p.text)).trim(),
+    source: 'slash_command', messageTs: undefined, threadTs: undefined, eventId: undefined,
+  };
+  const responseUrl = str(p.response_url);
+  let isAcked = false;
+  const ackEmpty = async (): Promise<void> => {
+    if (isAcked) return;
+    isAcked = true;
+    await envelope.ack();
+  };
+  const reply: ReplyFn = async (answer: Reply) => {
+    if (!isAcked) {
+      isAcked = true;
+      await envelope.ack({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) });
+      return;
+    }
+    if (responseUrl) await postToResponseUrl(responseUrl, answer, deps.signal);
+  };
+  // Slack wants the ack within 3 s: answer inside it when the handler is quick, else ack now and answer later.
+  const handled = runHandler(request, reply, deps);
+  await withTimeout(handled, SLASH_ACK_BUDGET_MS, undefined);
+  await ackEmpty();
+  await handled;
+}
+
+async function runHandler(request: CommandRequest, reply: ReplyFn, deps: InboundDeps): Promise<void> {
+  const startedAt = performance.now();
+  try {
+    await deps.handler.handle({ request, bot: deps.identity, reply, slack: deps.slack, signal: deps.signal });
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'ok');
+  } catch (error) {
+    const ref = randomBytes(4).toString('hex');
+    deps.logger.error({ err: error, ref, userId: request.userId, channelId: request.channelId }, 'command handler failed');
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
+    await reply({ text: `Sorry, something went wrong while handling that. (ref ${ref})` }).catch((replyError: unknown) => {
+      deps.logger.warn({ err: replyError, ref }, 'could not send the error reply');
+    });
+  }
+}
+
+async function claimOrLog(deps: InboundDeps, key: string): Promise<boolean> {
+  try {
+    return await deps.claim(deps.teamId, key);
+  } catch (error) {
+    // The database is down: answering twice is better than not answering.
+    deps.logger.warn({ err: error }, 'could not record the event as processed; handling it anyway');
+    return true;
+  }
+}

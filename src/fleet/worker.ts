@@ -1,0 +1,252 @@
+import type { WebClient } from '@slack/web-api';
+import { sleep, withTimeout } from '../lib/abort.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { SafeEmitter } from '../lib/typed-events.js';
+import { classifySlackError } from '../slack/classify-error.js';
+import { createWebClient, slackApiFor } from '../slack/web-client.js';
+import type { BotIdentity, ConnectionSpec, RequestHandler } from '../slack/types.js';
+import { backoffDelayMs } from './backoff.js';
+import type { ConnectionMember, ConnectionStatus } from './connection.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { RecentKeys } from './dedupe.js';
+import type { FleetEvents } from './fleet-events.js';
+import { handleEnvelope } from './inbound.js';
+import type { InboundEnvelope } from './transports/transport.js';
+import { publicState, StateCell, type PublicState, type WorkerState } from './worker-state.js';
+
+/** What the fleet needs of a workspace row. */
+export interface WorkspaceSpec {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly connection: ConnectionSpec;
+  readonly botToken: string;
+}
+
+/** A worker's status as operators see it. Times are ISO strings or null. */
+export interface WorkerStatus {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly transport: ConnectionSpec['transport'];
+  readonly state: PublicState;
+  readonly connectedSince: string | null;
+  readonly lastEventAt: string | null;
+  readonly restarts: number;
+  readonly lastError: string | null;
+  readonly owner: string;
+}
+
+/** A recent inbound event, for operators (no message text: it may be private). */
+export interface RecentEvent { readonly at: string; readonly kind: string; readonly detail: string }
+
+export interface WorkerDeps {
+  readonly slackApiUrl: string;
+  readonly pool: ConnectionPool;
+  readonly handler: RequestHandler;
+  readonly claim: (teamId: string, key: string) => Promise<boolean>;
+  /** Called once the token is confirmed dead: remove the workspace. */
+  readonly onDead: (teamId: string, reason: string) => Promise<void>;
+  readonly events: SafeEmitter<FleetEvents>;
+  readonly logger: Logger;
+  readonly instanceId: string;
+  readonly random?: () => number;
+}
+
+const RING_SIZE = 20;
+const DRAIN_EVENTS = new Set(['tokens_revoked', 'app_uninstalled']);
+
+/**
+ * Owns one workspace's runtime: its identity (`auth.test`, retried with
+ * backoff), its own WebClient (a 429 never pauses another team), its place on
+ * a connection, its state, counters and in-flight handlers.
+ * `start()` is memoized and resolves when the worker ends; `stop()` is idempotent.
+ */
+export class Worker implements ConnectionMember {
+  readonly teamId: string;
+  readonly #state: StateCell;
+  readonly #stopper = new AbortController();
+  readonly #client: WebClient;
+  readonly #recent = new RecentKeys();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #ring: RecentEvent[] = [];
+  readonly #logger: Logger;
+  #done: Promise<void> | undefined;
+  #identity: BotIdentity | undefined;
+  #connectedSince: Date | null = null;
+  #lastEventAt: Date | null = null;
+  #restarts = 0;
+  #lastError: string | null = null;
+  #isDraining = false;
+  #hasConnected = false;
+
+  constructor(readonly spec: WorkspaceSpec, private readonly deps: WorkerDeps) {
+    this.teamId = spec.teamId;
+    this.#logger = deps.logger.child({ team_id: spec.teamId });
+    this.#client = createWebClient(spec.botToken, { slackApiUrl: deps.slackApiUrl, logger: this.#logger });
+    this.#state = new StateCell((from, to) => {
+      this.#logger.info({ from, to }, 'worker state');
+      deps.events.emit('worker:state', this.teamId, from, to);
+    });
+  }
+
+  get state(): WorkerState { return this.#state.value; }
+  get identity(): BotIdentity | undefined { return this.#identity; }
+  get recentEvents(): readonly RecentEvent[] { return this.#ring; }
+
+  /** Runs the worker; resolves when it is stopped or removed. Never rejects. */
+  start(): Promise<void> {
+    return (this.#done ??= this.#run(this.#stopper.signal).catch((error: unknown) => {
+      this.#logger.error({ err: error }, 'worker failed');
+    }));
+  }
+
+  /** Stops taking events, lets in-flight handlers finish (up to `graceMs`), leaves the connection. */
+  async stop(reason: string, graceMs = 10_000): Promise<void> {
+    this.#isDraining = true;
+    if (this.#inFlight.size > 0) await withTimeout(Promise.allSettled([...this.#inFlight]), graceMs, undefined);
+    this.#stopper.abort(reason);
+    await this.#done;
+  }
+
+  /** Drops the socket and opens a fresh one now. */
+  restart(): void {
+    this.deps.pool.reconnect(this.spec);
+  }
+
+  status(): WorkerStatus {
+    return {
+      teamId: this.teamId,
+      teamName: this.#identity?.teamName ?? this.spec.teamName,
+      transport: this.spec.connection.transport,
+      state: publicState(this.#state.value),
+      connectedSince: this.#connectedSince?.toISOString() ?? null,
+      lastEventAt: this.#lastEventAt?.toISOString() ?? null,
+      restarts: this.#restarts,
+      lastError: this.#lastError,
+      owner: this.deps.instanceId,
+    };
+  }
+
+  onStatus(status: ConnectionStatus): void {
+    const state = this.#state.value;
+    if (state === 'stopping' || state === 'stopped' || state === 'removed') return;
+    if (status.state === 'dead') {
+      void this.#remove(`${status.slackError} (app token)`);
+      return;
+    }
+    if (status.state === 'connected') {
+      if (this.#hasConnected) this.#restarts += 1;
+      this.#hasConnected = true;
+      this.#connectedSince = new Date();
+      this.#state.move('connected');
+      return;
+    }
+    if (state === 'connected') this.#connectedSince = null;
+    if (status.state === 'backoff') this.#lastError = status.error;
+    this.#state.move(status.state);
+  }
+
+  onEnvelope(envelope: InboundEnvelope): void {
+    if (this.#isDraining || !this.#identity) {
+      // Not acked: Slack redelivers it to a live socket (another replica, or us after restart).
+      this.deps.events.emit('event:dropped', this.teamId, 'draining');
+      return;
+    }
+    const receivedAt = performance.now();
+    if (envelope.kind !== 'slash_command') void envelope.ack().then(() => this.deps.events.emit('event:acked', this.teamId, performance.now() - receivedAt));
+    this.#lastEventAt = new Date();
+    const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
+    this.#remember(type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
+    this.deps.events.emit('event:received', this.teamId, type);
+    if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
+    this.#track(handleEnvelope(envelope, {
+      teamId: this.teamId, identity: this.#identity, client: this.#client, slack: slackApiFor(this.#client),
+      handler: this.deps.handler, recent: this.#recent, claim: this.deps.claim, events: this.deps.events,
+      logger: this.#logger, signal: this.#stopper.signal,
+    }));
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    this.#state.move('connecting');
+    const identity = await this.#authenticate(signal);
+    if (identity) {
+      this.#identity = identity;
+      this.deps.pool.attach(this.spec, this);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await this.deps.pool.detach(this.spec, this.teamId);
+    }
+    if (this.#state.value !== 'removed') {
+      this.#state.move('stopping');
+      this.#state.move('stopped');
+    }
+  }
+
+  /** `auth.test` until it answers (backoff on transient failures); undefined if stopped or removed. */
+  async #authenticate(signal: AbortSignal): Promise<BotIdentity | undefined> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const result = await this.#client.auth.test();
+        this.deps.events.emit('slack:call', 'auth.test', 'ok');
+        return {
+          teamId: result.team_id ?? this.teamId, teamName: result.team ?? this.spec.teamName,
+          botUserId: result.user_id ?? '', botId: result.bot_id, appId: (result as { app_id?: string }).app_id,
+        };
+      } catch (error) {
+        const failure = classifySlackError(error);
+        this.deps.events.emit('slack:call', 'auth.test', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
+        this.#lastError = failure.slackError;
+        if (failure.kind === 'dead' && (await this.#isTokenDead())) {
+          await this.#remove(failure.slackError);
+          return undefined;
+        }
+        const delayMs = Math.max(backoffDelayMs(attempt, this.deps.random), failure.kind === 'transient' ? failure.retryAfterMs ?? 0 : 0);
+        this.#logger.warn({ slackError: failure.slackError, delayMs, detail: errorMessage(error) }, 'auth.test failed; retrying');
+        this.#state.move('backoff');
+        await sleep(delayMs, signal).catch(() => undefined);
+        if (!signal.aborted) this.#state.move('connecting');
+      }
+    }
+    return undefined;
+  }
+
+  /** Confirms with one more `auth.test` that the bot token is dead. */
+  async #isTokenDead(): Promise<boolean> {
+    try {
+      await this.#client.auth.test();
+      return false;
+    } catch (error) {
+      return classifySlackError(error).kind === 'dead';
+    }
+  }
+
+  async #confirmAndRemove(eventType: string): Promise<void> {
+    if (await this.#isTokenDead()) await this.#remove(eventType);
+    else this.#logger.warn({ eventType }, 'revocation event, but the bot token still works: keeping the workspace');
+  }
+
+  async #remove(reason: string): Promise<void> {
+    const state = this.#state.value;
+    if (state === 'removed' || state === 'stopping' || state === 'stopped') return;
+    this.#lastError = reason;
+    this.#state.move('removed');
+    this.#isDraining = true;
+    this.#logger.warn({ reason }, 'token is dead: removing the workspace');
+    this.#stopper.abort('removed');
+    try {
+      await this.deps.onDead(this.teamId, reason);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'could not remove the workspace');
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.#logger.error({ err: error }, 'inbound handling failed'))
+      .finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  #remember(kind: string, detail: string): void {
+    this.#ring.push({ at: new Date().toISOString(), kind, detail });
+    if (this.#ring.length > RING_SIZE) this.#ring.shift();
+  }
+}
