@@ -1,0 +1,91 @@
+import { errorMessage, InvalidInputError, NotFoundError, SlackCallError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { WorkspaceRepository } from '../db/workspace-repository.js';
+import type { Supervisor } from '../fleet/supervisor.js';
+import type { WorkerStatus } from '../fleet/worker.js';
+import { classifySlackError } from '../slack/classify-error.js';
+import type { ConnectionSpec, TransportKind } from '../slack/types.js';
+import { createWebClient } from '../slack/web-client.js';
+
+export interface AddWorkspaceInput {
+  readonly botToken: string;
+  readonly appToken?: string | undefined;
+  readonly transport?: TransportKind | undefined;
+}
+
+/** What operators do to the fleet; the admin API and tests call this, never the workers directly. */
+export class WorkspaceService {
+  constructor(
+    private readonly repo: WorkspaceRepository,
+    private readonly supervisor: Supervisor,
+    private readonly slackApiUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Validates the bot token with `auth.test`, stores the workspace (tokens
+   * encrypted) and starts it at once. Resolves to the team id. Rejects with
+   * InvalidInputError (bad tokens or flags) or SlackCallError (Slack said no).
+   */
+  async add(input: AddWorkspaceInput): Promise<string> {
+    const connection = connectionOf(input);
+    const client = createWebClient(input.botToken, { slackApiUrl: this.slackApiUrl, logger: this.logger });
+    let identity;
+    try {
+      identity = await client.auth.test();
+    } catch (error) {
+      throw new SlackCallError('auth.test', classifySlackError(error).slackError, { cause: errorMessage(error) });
+    }
+    if (!identity.team_id || !identity.user_id) throw new SlackCallError('auth.test', 'no team or user in the answer');
+    await this.repo.upsert({
+      teamId: identity.team_id,
+      teamName: identity.team ?? identity.team_id,
+      connection,
+      botToken: input.botToken,
+      appId: (identity as { app_id?: string }).app_id ?? null,
+      botUserId: identity.user_id,
+      botId: identity.bot_id ?? null,
+    });
+    this.logger.info({ team_id: identity.team_id, transport: connection.transport }, 'workspace added');
+    await this.supervisor.reconcile();
+    return identity.team_id;
+  }
+
+  list(): WorkerStatus[] {
+    return this.supervisor.statuses();
+  }
+
+  /** Restarts one team's connection, or all; rejects with NotFoundError for an unknown team. */
+  async restart(teamId: string | 'all'): Promise<number> {
+    if (teamId !== 'all' && !(await this.repo.get(teamId))) throw new NotFoundError(`no workspace ${teamId}`);
+    await this.repo.requestRestart(teamId);
+    return this.supervisor.restart(teamId);
+  }
+
+  /** Removes a workspace (optionally revoking its bot token first) and stops it. */
+  async remove(teamId: string, options: { revoke: boolean; actor: string }): Promise<void> {
+    const record = await this.repo.get(teamId);
+    if (!record) throw new NotFoundError(`no workspace ${teamId}`);
+    if (options.revoke) {
+      const client = createWebClient(record.botToken, { slackApiUrl: this.slackApiUrl, logger: this.logger });
+      try {
+        await client.auth.revoke();
+      } catch (error) {
+        const failure = classifySlackError(error);
+        // A token that is already dead is as revoked as it gets.
+        if (failure.kind !== 'dead') throw new SlackCallError('auth.revoke', failure.slackError);
+      }
+    }
+    await this.repo.remove(teamId, { reason: options.revoke ? 'removed_and_revoked' : 'removed', actor: options.actor });
+    await this.supervisor.reconcile();
+  }
+}
+
+function connectionOf(input: AddWorkspaceInput): ConnectionSpec {
+  if (!/^xox[bp]-/.test(input.botToken)) throw new InvalidInputError('the bot token must start with xoxb- (or xoxp- for a legacy RTM bot)');
+  const transport = input.transport ?? (input.appToken ? 'socket-mode' : undefined);
+  if (transport === 'rtm') return { transport: 'rtm' };
+  if (transport !== 'socket-mode') throw new InvalidInputError('Socket Mode needs an app-level token (--app-token xapp-…); use --transport rtm for a classic RTM bot');
+  if (!input.appToken || !input.appToken.startsWith('xapp-')) throw new InvalidInputError('the app token must start with xapp-');
+  return { transport: 'socket-mode', appToken: input.appToken };
+}

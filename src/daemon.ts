@@ -1,0 +1,115 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { WorkspaceService } from './admin/workspace-service.js';
+import { createCommandHandler, type CommandDefinition } from './commands/index.js';
+import type { Config } from './config.js';
+import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { ProcessedEvents } from './db/processed-events.js';
+import { WorkspaceRepository } from './db/workspace-repository.js';
+import { ConnectionPool } from './fleet/connection-pool.js';
+import type { FleetEvents } from './fleet/fleet-events.js';
+import { Pacer } from './fleet/pacer.js';
+import { Supervisor, type DesiredWorkspace } from './fleet/supervisor.js';
+import { Worker } from './fleet/worker.js';
+import type { Logger } from './lib/logger.js';
+import { SecretBox } from './lib/secret-box.js';
+import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
+import { SafeEmitter } from './lib/typed-events.js';
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Commands beyond the built-in set (tests, extensions). */
+  readonly extraCommands?: readonly CommandDefinition<unknown>[];
+  /** How long without a pong before a socket counts as dead (default 5 s). */
+  readonly pingTimeoutMs?: number;
+  readonly instanceId?: string;
+}
+
+const PRUNE_EVERY_MS = 60 * 60_000;
+const KEEP_PROCESSED_MS = 24 * 60 * 60_000;
+
+/**
+ * The composition root: the only place that wires database, fleet, commands
+ * and admin together. `Daemon.start` migrates and starts; `stop()` drains and
+ * closes everything once (idempotent).
+ */
+export class Daemon {
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly db: Database,
+    readonly supervisor: Supervisor,
+    readonly workspaces: WorkspaceService,
+    readonly repo: WorkspaceRepository,
+    readonly events: SafeEmitter<FleetEvents>,
+    readonly instanceId: string,
+    private readonly logger: Logger,
+    private readonly cleanups: ReadonlyArray<() => Promise<void> | void>,
+  ) {}
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { config, logger } = options;
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+    const cleanups: Array<() => Promise<void> | void> = [];
+    try {
+      const { applied } = await migrateToLatest(db.kysely);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      const key = config.encryptionKey ?? (await readOrCreateSecret(join(config.dataDir, 'encryption-key'), () => randomSecret(32)));
+      const repo = new WorkspaceRepository(db.kysely, new SecretBox(key), logger);
+      const processed = new ProcessedEvents(db.kysely);
+      const events = new SafeEmitter<FleetEvents>(logger);
+      const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
+      const pool = new ConnectionPool({
+        slackApiUrl: config.slackApiUrl, pacer: new Pacer(config.connectRatePerSec), events, logger,
+        pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
+      });
+      const handler = createCommandHandler(options.extraCommands);
+      const supervisor = new Supervisor({
+        source: {
+          listDesired: async () => (await repo.list({ enabledOnly: true })) satisfies readonly DesiredWorkspace[],
+          remove: (teamId, removal) => repo.remove(teamId, removal),
+        },
+        createWorker: (spec, onDead) => new Worker(spec, {
+          slackApiUrl: config.slackApiUrl, pool, handler, events, logger, instanceId, onDead,
+          claim: (teamId, key) => processed.claim(teamId, key),
+        }),
+        pollIntervalMs: config.pollIntervalMs,
+        shutdownGraceMs: config.shutdownGraceMs,
+        events,
+        logger,
+      });
+      await supervisor.start();
+      cleanups.push(() => supervisor.stop());
+      const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
+      cleanups.unshift(unlisten);
+      const pruner = setInterval(() => {
+        processed.prune(new Date(Date.now() - KEEP_PROCESSED_MS)).catch((error: unknown) => logger.warn({ err: error }, 'prune failed'));
+      }, PRUNE_EVERY_MS).unref();
+      cleanups.push(() => clearInterval(pruner));
+      const service = new WorkspaceService(repo, supervisor, config.slackApiUrl, logger);
+      const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups);
+      const count = supervisor.statuses().length;
+      logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
+      if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
+      return daemon;
+    } catch (error) {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      await db.close();
+      throw error;
+    }
+  }
+
+  /** Stops taking events, drains in-flight handlers, closes sockets and the database. Idempotent. */
+  stop(): Promise<void> {
+    return (this.#stopping ??= (async () => {
+      this.logger.info('stopping');
+      for (const cleanup of this.cleanups) {
+        await Promise.resolve(cleanup()).catch((error: unknown) => this.logger.error({ err: error }, 'cleanup failed'));
+      }
+      await this.db.close();
+      this.logger.info('stopped');
+    })());
+  }
+}

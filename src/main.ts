@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { buildProgram } from './cli/program.js';
+import { loadConfig, type Config } from './config.js';
+import { Daemon } from './daemon.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { ConfigError, errorMessage } from './lib/errors.js';
+import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Reads config; on a bad value prints one line naming the variable and returns undefined. */
+function configOrExit(): Config | undefined {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`flotilla: invalid configuration: ${error.message}\n`);
+    return undefined;
+  }
+}
+
+function processLogger(config: Config): Logger {
+  return createLogger({ level: config.logLevel, isPretty: process.stdout.isTTY === true });
+}
+
+/**
+ * Errors thrown from inside Slack's client libraries (a dead token during
+ * their own reconnect, disconnect() during a reconnect, rtm-api's state
+ * machine) must not take down the fleet: log them and carry on. Anything else
+ * is a bug of ours: log it and exit, so systemd restarts a clean process.
+ */
+function installCrashGuards(logger: Logger): void {
+  const isFromSlackClient = (error: unknown): boolean =>
+    error instanceof Error && /[\\/]node_modules[\\/](@slack[\\/]|finity[\\/]|undici[\\/]|ws[\\/])/.test(error.stack ?? '');
+  const onFault = (kind: string) => (error: unknown): void => {
+    if (isFromSlackClient(error)) {
+      logger.warn({ err: error, kind }, 'error inside a Slack client library; its worker recovers');
+      return;
+    }
+    logger.fatal({ err: error, kind }, 'unexpected error; exiting');
+    process.exit(70);
+  };
+  process.on('uncaughtException', onFault('uncaughtException'));
+  process.on('unhandledRejection', onFault('unhandledRejection'));
+}
+
+async function start(): Promise<number> {
+  const config = configOrExit();
+  if (!config) return 2;
+  const logger = processLogger(config);
+  installCrashGuards(logger);
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ config, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    process.stderr.write(`flotilla: could not start: ${redactSecrets(errorMessage(error))}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      logger.info({ signal }, 'shutting down (send again to force)');
+      daemon.stop().then(() => resolve(0), (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+async function migrate(): Promise<number> {
+  const config = configOrExit();
+  if (!config) return 2;
+  const logger = processLogger(config);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  try {
+    const { applied } = await migrateToLatest(db.kysely);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`flotilla: migration failed: ${redactSecrets(errorMessage(error))}\n`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+const program = buildProgram({ start, migrate }, version);
+await program.parseAsync(process.argv);
+// Sockets' close handshakes and client timers may linger after a clean stop: leave now with our code.
+process.exit(process.exitCode ?? 0);

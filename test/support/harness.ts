@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+import type { CommandDefinition } from '../../src/commands/index.js';
+import { loadConfig } from '../../src/config.js';
+import { Daemon } from '../../src/daemon.js';
+import { SlackEmulator, type EmulatedWorkspace } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { until } from './until.js';
+
+export interface Harness {
+  readonly slack: SlackEmulator;
+  readonly daemon: Daemon;
+  readonly db: TestDatabase;
+  /** Every log line the daemon wrote (JSON), for assertions and secret greps. */
+  readonly logs: string[];
+  /** Adds a workspace through the service (as `flotilla workspace add` does) and waits until it is connected. */
+  add(workspace: EmulatedWorkspace, transport?: 'socket-mode' | 'rtm'): Promise<void>;
+  state(teamId: string): string | undefined;
+  restarts(teamId: string): number;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly extraCommands?: readonly CommandDefinition<unknown>[];
+  readonly env?: Record<string, string>;
+  readonly pingTimeoutMs?: number;
+}
+
+/** The daemon against a fresh emulator and a fresh database (embedded, or TEST_DATABASE_URL's server). */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = await SlackEmulator.start({ serverPingIntervalMs: 1_000 });
+  const db = await createTestDatabase();
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    FLOTILLA_DATA_DIR: db.dataDir,
+    SLACK_API_URL: slack.apiUrl,
+    FLOTILLA_CONNECT_RATE: '1000',
+    FLOTILLA_SHUTDOWN_GRACE_MS: '5000',
+    LOG_LEVEL: 'debug',
+    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...options.env,
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const daemon = await Daemon.start({
+    config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
+  });
+  const state = (teamId: string): string | undefined => daemon.supervisor.worker(teamId)?.status().state;
+  return {
+    slack, daemon, db, logs, state,
+    restarts: (teamId) => daemon.supervisor.worker(teamId)?.status().restarts ?? -1,
+    async add(workspace, transport = 'socket-mode') {
+      await daemon.workspaces.add({
+        botToken: workspace.botToken,
+        ...(transport === 'socket-mode' ? { appToken: workspace.appToken } : {}),
+        transport,
+      });
+      await until(() => state(workspace.teamId) === 'connected', 10_000, `${workspace.teamId} connected`);
+    },
+    async stop() {
+      await daemon.stop();
+      await slack.stop();
+      await db.drop();
+    },
+  };
+}
