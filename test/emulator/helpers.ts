@@ -1,0 +1,30 @@
+import { LogLevel, type Logger } from '@slack/socket-mode';
+
+/** Resolves once `condition` holds; rejects with `what` after `timeoutMs`. Polls; never a fixed sleep. */
+export async function until(condition: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves with the first emission of `event` on `emitter`. */
+export function once<T>(emitter: { once(event: string, listener: (value: T) => void): unknown }, event: string): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, resolve));
+}
+
+/** A logger for the Slack clients that keeps test output clean (set SLACK_CLIENT_DEBUG=1 to see logs). */
+export function quietLogger(): Logger {
+  const verbose = process.env['SLACK_CLIENT_DEBUG'] === '1';
+  let level = LogLevel.ERROR;
+  const write = (...args: unknown[]): void => {
+    if (verbose) process.stderr.write(`${args.map(String).join(' ')}\n`);
+  };
+  return {
+    debug: write, info: write, warn: write, error: write,
+    setLevel: (next: LogLevel) => { level = next; },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
