@@ -34,3 +34,78 @@ describe('database', () => {
     expect(rows[0]?.n).toBe('5');
   });
 });
+
+describe('openDatabase', () => {
+  it('keeps embedded data across a restart, and close is idempotent', async () => {
+    const testDb = await createTestDatabase({ kind: 'embedded' });
+    try {
+      const first = await testDb.open();
+      await first.kysely.insertInto('processed_events').values({ team_id: 'T1', event_id: 'E1' }).execute();
+      await first.close();
+      await first.close();
+      expect(await first.ping()).toBe(false);
+      await expect(first.listen('x', () => undefined)).rejects.toThrow(/closed/);
+
+      const second = await testDb.open();
+      const rows = await second.kysely.selectFrom('processed_events').select('event_id').execute();
+      expect(rows).toEqual([{ event_id: 'E1' }]);
+    } finally {
+      await testDb.drop();
+    }
+  });
+
+  it('never puts the password of a URL in its errors', async () => {
+    const { openDatabase } = await import('../../src/db/database.js');
+    const { silentLogger } = await import('../../src/lib/logger.js');
+    const attempt = openDatabase({
+      url: 'postgres://flotilla:hunter2-pw@127.0.0.1:1/flotilla',
+      dataDir: '/nonexistent',
+      logger: silentLogger(),
+    });
+    await expect(attempt).rejects.toThrow(/cannot connect to postgres:\/\/flotilla:\*\*\*@127\.0\.0\.1:1\/flotilla/);
+    await attempt.catch((error: Error) => {
+      expect(`${error.message} ${error.stack}`).not.toContain('hunter2');
+    });
+    await expect(
+      openDatabase({ url: 'mysql://u:hunter2-pw@h/db', dataDir: '/nonexistent', logger: silentLogger() }),
+    ).rejects.toThrow(/must be a postgres:\/\/ URL \(got mysql:\/\/u:\*\*\*@h\/db\)/);
+  });
+});
+
+const describeServer = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+describeServer('postgres LISTEN connection', () => {
+  it('reconnects after its connection is killed and keeps delivering', async () => {
+    const testDb = await createTestDatabase();
+    try {
+      const db = await testDb.open();
+      const received: string[] = [];
+      await db.listen('flotilla_test_channel', (payload) => received.push(payload));
+      const listenerPids = async (): Promise<number[]> => {
+        const { rows } = await sql<{ pid: number }>`
+          select pid from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen%'`.execute(db.kysely);
+        return rows.map((row) => row.pid);
+      };
+      const [pid] = await listenerPids();
+      expect(pid).toBeDefined();
+      await sql`select pg_terminate_backend(${pid})`.execute(db.kysely);
+      await until(async () => {
+        const pids = await listenerPids();
+        return pids.length === 1 && pids[0] !== pid;
+      });
+      await sql`select pg_notify('flotilla_test_channel', 'after')`.execute(db.kysely);
+      await until(async () => received.includes('after'));
+    } finally {
+      await testDb.drop();
+    }
+  });
+});
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -31,7 +33,7 @@ export async function createTestDatabase(options: { kind?: 'auto' | 'embedded' }
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-test-'));
   const adminUrl = options.kind === 'embedded' ? undefined : process.env.TEST_DATABASE_URL || undefined;
   const url = adminUrl ? await createServerDatabase(adminUrl) : undefined;
-  if (url === undefined) await cp(join(await embeddedTemplate(), 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+  if (url === undefined) await copyDir(join(await embeddedTemplate(), 'pgdata'), join(dataDir, 'pgdata'));
 
   const opened: Database[] = [];
   let isDropped = false;
@@ -119,6 +121,11 @@ async function buildTemplate(): Promise<string> {
     if (!(await exists(join(dir, 'pgdata', 'PG_VERSION')))) throw new Error(`cannot create PGlite template ${dir}`);
   }
   return dir;
+}
+
+/** `cp -R` is several times faster than node's recursive copy on PGlite's ~1,000 small files. */
+async function copyDir(from: string, to: string): Promise<void> {
+  await promisify(execFile)('cp', ['-R', from, to]);
 }
 
 async function exists(path: string): Promise<boolean> {
