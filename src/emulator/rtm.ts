@@ -22,8 +22,13 @@ interface RtmFrame {
  * The legacy RTM side: `hello` on open; `{type:'ping',id}` → `{type:'pong',reply_to:id}`;
  * `{id,type:'message',channel,text,thread_ts?}` → `{ok:true,reply_to:id,ts,text}` (recorded as
  * posted with method `rtm.send`); raw events pushed as they are; `goodbye` before the server closes.
+ * After `hello` on a reconnect, the last reply sent for that token is sent again: `RTMClient` waits
+ * for it (state connected:resuming) before 'ready', else for 2 s.
  */
 export class RtmServer {
+  /** The last reply sent per token, replayed after the next hello (what the client's 'resuming' state waits for). */
+  readonly #lastReply = new Map<string, Record<string, unknown>>();
+
   constructor(
     private readonly state: EmulatorState,
     private readonly hub: SocketHub,
@@ -40,6 +45,8 @@ export class RtmServer {
     });
     socket.isLive = true;
     this.hub.send(socket, { type: 'hello' });
+    const replay = this.#lastReply.get(token);
+    if (replay !== undefined) this.hub.send(socket, replay);
     this.hooks.onReady(teamId);
   }
 
@@ -64,7 +71,7 @@ export class RtmServer {
       return;
     }
     if (frame.type === 'ping') {
-      this.hub.send(socket, { type: 'pong', reply_to: frame.id });
+      this.#reply(socket, { type: 'pong', reply_to: frame.id });
     } else if (frame.type === 'message') {
       this.#onMessage(socket, frame);
     }
@@ -76,11 +83,11 @@ export class RtmServer {
     const text = typeof frame.text === 'string' ? frame.text : '';
     const known = this.state.channels.get(channel);
     if (known === undefined || known.teamId !== teamId) {
-      this.hub.send(socket, { ok: false, reply_to: frame.id, error: { code: 2, msg: 'channel_not_found' } });
+      this.#reply(socket, { ok: false, reply_to: frame.id, error: { code: 2, msg: 'channel_not_found' } });
       return;
     }
     if (text === '') {
-      this.hub.send(socket, { ok: false, reply_to: frame.id, error: { code: 2, msg: 'message text is missing' } });
+      this.#reply(socket, { ok: false, reply_to: frame.id, error: { code: 2, msg: 'message text is missing' } });
       return;
     }
     const ts = this.state.nextTs();
@@ -89,6 +96,11 @@ export class RtmServer {
     this.hooks.onPosted({
       method: 'rtm.send', teamId, channel, text, ts, ...(threadTs === undefined ? {} : { threadTs }),
     });
-    this.hub.send(socket, { ok: true, reply_to: frame.id, ts, text });
+    this.#reply(socket, { ok: true, reply_to: frame.id, ts, text });
+  }
+
+  #reply(socket: LiveSocket, reply: Record<string, unknown>): void {
+    this.#lastReply.set(socket.token, reply);
+    this.hub.send(socket, reply);
   }
 }

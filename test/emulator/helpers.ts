@@ -28,3 +28,13 @@ export function quietLogger(): Logger {
     setName: () => undefined,
   };
 }
+
+/**
+ * Works around @slack/rtm-api 7.0.4: its reply list is a sparse array and every disconnect runs
+ * `for (const p of list) p.cancel()`, which throws a TypeError on the holes (uncaught, from the
+ * socket's close listener) once sendMessage() was used. Compacting it first avoids that.
+ */
+export function compactRtmReplies(rtm: object): void {
+  const holder = rtm as { awaitingReplyList?: unknown[] };
+  if (Array.isArray(holder.awaitingReplyList)) holder.awaitingReplyList = holder.awaitingReplyList.filter((p) => p !== undefined);
+}
