@@ -109,3 +109,18 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describe('embedded data dir lock', () => {
+  it('refuses a second open of the same data dir until the first is closed', async () => {
+    const testDb = await createTestDatabase({ kind: 'embedded' });
+    try {
+      const first = await testDb.open();
+      await expect(testDb.open()).rejects.toThrow(/already open in this process/);
+      await first.close();
+      const second = await testDb.open();
+      expect(await second.ping()).toBe(true);
+    } finally {
+      await testDb.drop();
+    }
+  });
+});
