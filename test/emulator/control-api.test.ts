@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SocketModeClient } from '@slack/socket-mode';
 import { WebClient } from '@slack/web-api';
-import { quietLogger, until } from './helpers.js';
+import { poll, quietLogger } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -60,9 +60,7 @@ describe('emulator control API from another process', () => {
         await web.chat.postMessage({ channel: event.channel, text: `echo: ${event.text}` });
       });
       await control('messages', { teamId: team.teamId, user: team.userId, channel: team.generalChannelId, text: 'ping' });
-      let posted: Array<{ text: string }> = [];
-      await until(() => posted.length === 1, 'the echo', 5000).catch(() => undefined);
-      for (let i = 0; i < 200 && posted.length === 0; i += 1) posted = await control('posted?teamId=' + team.teamId);
+      const posted = await poll(() => control<Array<{ text: string }>>('posted?teamId=' + team.teamId), (p) => p.length === 1, 'the echo');
       expect(posted[0]).toMatchObject({ text: 'echo: ping', method: 'chat.postMessage' });
       expect((await control<Array<{ ackedAt: number | null }>>('acks'))[0]?.ackedAt).toEqual(expect.any(Number));
 

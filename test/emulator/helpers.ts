@@ -9,6 +9,17 @@ export async function until(condition: () => boolean, what = 'condition', timeou
   }
 }
 
+/** Polls the async `read` until `accept` holds for its value; resolves with that value. */
+export async function poll<T>(read: () => Promise<T>, accept: (value: T) => boolean, what = 'condition', timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Resolves with the first emission of `event` on `emitter`. */
 export function once<T>(emitter: { once(event: string, listener: (value: T) => void): unknown }, event: string): Promise<T> {
   return new Promise((resolve) => emitter.once(event, resolve));
