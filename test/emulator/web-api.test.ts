@@ -55,7 +55,7 @@ describe('emulator with @slack/web-api WebClient', () => {
     slack.failToken(team.botToken, 'invalid_auth');
     await expect(web.auth.test()).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'invalid_auth' } });
     slack.restoreToken(team.botToken);
-    expect((await web.auth.revoke()).revoked).toBe(true);
+    expect(await web.auth.revoke()).toMatchObject({ ok: true, revoked: true });
     await expect(web.auth.test()).rejects.toMatchObject({ data: { error: 'token_revoked' } });
     slack.clearFaults();
     await expect(web.auth.test()).rejects.toMatchObject({ data: { error: 'token_revoked' } });
