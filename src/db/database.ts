@@ -7,6 +7,7 @@ import { withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { assertChannelName, DatabaseError, redactDatabaseUrl, scrubDatabaseSecret } from './errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { Mutex } from './mutex.js';
 import { PgListener } from './pg-listener.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -46,7 +47,8 @@ const PING_TIMEOUT_MS = 2_000;
 /**
  * Opens (and checks) the database: a `pg` pool when `url` is set, else an
  * on-disk PGlite under `${dataDir}/pgdata` (created on first use, which takes
- * a few seconds for initdb). Does not migrate: call `migrateToLatest`.
+ * a few seconds for initdb), locked against other processes by
+ * `${dataDir}/pgdata.lock`. Does not migrate: call `migrateToLatest`.
  * Rejects with DatabaseError whose message never contains the URL's password.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -88,9 +90,12 @@ async function openPostgres(url: string, logger: Logger, poolSize: number): Prom
 
 async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> {
   const pgdata = join(dataDir, 'pgdata');
+  await mkdir(pgdata, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw new DatabaseError(`cannot create ${pgdata}: ${errorMessage(error)}`, { cause: error });
+  });
+  const unlock = await lockDataDir(join(dataDir, 'pgdata.lock'), `the embedded database in ${pgdata}`);
   let pglite: PGlite;
   try {
-    await mkdir(pgdata, { recursive: true, mode: 0o700 });
     const startedAt = Date.now();
     pglite = await PGlite.create(pgdata, {
       // Match node-postgres: int8 comes back as a string, never a lossy number.
@@ -98,6 +103,7 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> 
     });
     logger.info({ dataDir: pgdata, startMs: Date.now() - startedAt }, 'embedded database opened');
   } catch (error) {
+    await unlock();
     throw new DatabaseError(`cannot open the embedded database in ${pgdata}: ${errorMessage(error)}`, {
       cause: error,
     });
@@ -120,6 +126,7 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> 
       await kysely.destroy();
       // After every queued query and open transaction has finished.
       await mutex.run(() => pglite.close());
+      await unlock();
     },
   });
 }

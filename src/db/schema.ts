@@ -52,3 +52,50 @@ export interface Schema {
 export type WorkspaceRow = Selectable<WorkspacesTable>;
 export type NewWorkspaceRow = Insertable<WorkspacesTable>;
 export type WorkspaceRowUpdate = Updateable<WorkspacesTable>;
+
+// ---- team data (migration 0002): tasks and daily plans ----------------------------------
+
+/** A calendar date (`date` column): always selected as `YYYY-MM-DD` text, never as a Date. */
+export type DateColumn = ColumnType<string, string, string>;
+
+export interface TaskCountersTable {
+  team_id: string;
+  last_number: Generated<number>;
+}
+
+export interface TasksTable {
+  id: GeneratedAlways<string>;
+  team_id: string;
+  /** Per-workspace number shown to users (#1, #2, …); never reused. */
+  number: number;
+  title: string;
+  created_by: string;
+  assignee: string | null;
+  due_on: ColumnType<string | null, string | null | undefined, string | null>;
+  done_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  done_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export type PlanEntryKindColumn = 'plan' | 'did' | 'blocked' | 'meeting';
+
+export interface PlanEntriesTable {
+  id: GeneratedAlways<string>;
+  team_id: string;
+  user_id: string;
+  day: DateColumn;
+  kind: PlanEntryKindColumn;
+  text: string;
+  /** `HH:MM` on write; a `time` column (select it formatted). Set exactly for meetings. */
+  meeting_at: ColumnType<string | null, string | null | undefined, string | null>;
+  channel_id: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** Team-data tables, merged into `Schema` above (interface declaration merging). */
+export interface Schema {
+  task_counters: TaskCountersTable;
+  tasks: TasksTable;
+  plan_entries: PlanEntriesTable;
+}

@@ -124,3 +124,21 @@ describe('embedded data dir lock', () => {
     }
   });
 });
+
+describe('embedded data dir lock (stale)', () => {
+  it('takes over a lock left by a dead process or by an earlier run with our pid', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const testDb = await createTestDatabase({ kind: 'embedded' });
+    try {
+      await writeFile(join(testDb.dataDir, 'pgdata.lock'), `${process.pid}\n`);
+      const db = await testDb.open();
+      expect(await db.ping()).toBe(true);
+      await db.close();
+      await writeFile(join(testDb.dataDir, 'pgdata.lock'), `${process.ppid}\n`);
+      await expect(testDb.open()).rejects.toThrow(new RegExp(`in use by process ${process.ppid}`));
+    } finally {
+      await testDb.drop();
+    }
+  });
+});
