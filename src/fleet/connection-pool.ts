@@ -75,6 +75,7 @@ export class ConnectionPool {
     }
     return new Connection({
       createTransport,
+      token: spec.connection.transport === 'socket-mode' ? 'app' : 'bot',
       confirmDead: async () => {
         try {
           await probeCall();

@@ -13,7 +13,7 @@ export type ConnectionStatus =
   | { readonly state: 'connecting' }
   | { readonly state: 'connected' }
   | { readonly state: 'backoff'; readonly error: string; readonly delayMs: number }
-  | { readonly state: 'dead'; readonly slackError: string };
+  | { readonly state: 'dead'; readonly slackError: string; readonly token: 'app' | 'bot' };
 
 /** A worker as a connection sees it. */
 export interface ConnectionMember {
@@ -26,6 +26,8 @@ export interface ConnectionDeps {
   readonly createTransport: (onEnvelope: EnvelopeHandler) => Transport;
   /** Asks Slack once more whether the token really is dead. */
   readonly confirmDead: () => Promise<boolean>;
+  /** Which token the socket is opened with: an app-level token (Socket Mode) or the bot token (RTM). */
+  readonly token: 'app' | 'bot';
   readonly pacer: Pacer;
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
@@ -136,7 +138,7 @@ export class Connection {
       const failure = classifySlackError(error);
       this.deps.logger.warn({ slackError: failure.slackError, detail: errorMessage(error) }, 'connection open failed');
       if (failure.kind === 'dead' && (await this.#confirmDead())) {
-        this.#setStatus({ state: 'dead', slackError: failure.slackError });
+        this.#setStatus({ state: 'dead', slackError: failure.slackError, token: this.deps.token });
         return { kind: 'dead' };
       }
       return { kind: 'failed', error: failure.slackError, ...(failure.kind === 'transient' && failure.retryAfterMs ? { retryAfterMs: failure.retryAfterMs } : {}) };

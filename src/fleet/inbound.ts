@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { withTimeout } from '../lib/abort.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
+import { classifySlackError } from '../slack/classify-error.js';
 import { directedText } from '../slack/mention.js';
 import { normalizeEvent, plainQuotes } from '../slack/normalize.js';
 import type { BotIdentity, CommandRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
@@ -26,6 +27,8 @@ export interface InboundDeps {
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** Told when a reply failed because Slack says the token is dead. */
+  readonly onTokenDead: (slackError: string) => void;
 }
 
 /**
@@ -93,6 +96,13 @@ async function runHandler(request: CommandRequest, reply: ReplyFn, deps: Inbound
     await deps.handler.handle({ request, bot: deps.identity, reply, slack: deps.slack, signal: deps.signal });
     deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'ok');
   } catch (error) {
+    const failure = classifySlackError(error);
+    if (failure.kind === 'dead') {
+      // The reply itself was refused: nobody can be told, the workspace is going.
+      deps.logger.warn({ slackError: failure.slackError }, 'reply refused: the bot token looks dead');
+      deps.onTokenDead(failure.slackError);
+      return;
+    }
     const ref = randomBytes(4).toString('hex');
     deps.logger.error({ err: error, ref, userId: request.userId, channelId: request.channelId }, 'command handler failed');
     deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');

@@ -31,7 +31,7 @@ export async function postReply(
       } catch (error) {
         const failure = classifySlackError(error);
         events.emit('slack:call', 'chat.postMessage', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
-        if (failure.kind === 'dead' || !isRetryable(failure.slackError)) throw new AbortError(error as Error);
+        if (failure.kind === 'dead' || !isRetryable(failure.slackError)) throw new AbortError(error instanceof Error ? error : String(error));
         if (failure.retryAfterMs) await sleep(failure.retryAfterMs, signal);
         throw error;
       }

@@ -131,7 +131,7 @@ export class Worker implements ConnectionMember {
     const state = this.#state.value;
     if (state === 'stopping' || state === 'stopped' || state === 'removed') return;
     if (status.state === 'dead') {
-      void this.#remove(`${status.slackError} (app token)`);
+      void this.#remove(status.token === 'app' ? `${status.slackError} (app token)` : status.slackError);
       return;
     }
     if (status.state === 'connected') {
@@ -163,6 +163,7 @@ export class Worker implements ConnectionMember {
       teamId: this.teamId, identity: this.#identity, client: this.#client, slack: slackApiFor(this.#client),
       handler: this.deps.handler, recent: this.#recent, claim: this.deps.claim, events: this.deps.events,
       logger: this.#logger, signal: this.#stopper.signal,
+      onTokenDead: (slackError) => void this.#confirmAndRemove(slackError),
     }));
   }
 
@@ -219,9 +220,11 @@ export class Worker implements ConnectionMember {
     }
   }
 
-  async #confirmAndRemove(eventType: string): Promise<void> {
-    if (await this.#isTokenDead()) await this.#remove(eventType);
-    else this.#logger.warn({ eventType }, 'revocation event, but the bot token still works: keeping the workspace');
+  /** Removes the workspace if one more `auth.test` confirms the token is dead (`why`: the answer or event that said so). */
+  async #confirmAndRemove(why: string): Promise<void> {
+    if (this.#isDraining) return;
+    if (await this.#isTokenDead()) await this.#remove(why);
+    else this.#logger.warn({ why }, 'told the token is dead, but auth.test still works: keeping the workspace');
   }
 
   async #remove(reason: string): Promise<void> {

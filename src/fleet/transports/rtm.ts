@@ -49,6 +49,8 @@ export class RtmTransport implements Transport {
         this.#client.once('connected', () => resolve());
         this.#client.once('disconnected', (error?: unknown) => reject(error ?? new Error('socket closed before hello')));
       });
+      ready.catch(() => undefined); // start() may reject first with the same error
+
       const started = (await this.#client.start()) as { team?: { id?: string } };
       this.#teamId = started.team?.id;
       await ready;
