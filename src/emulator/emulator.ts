@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { createControlHandler } from './control-api.js';
 import { TypedEmitter } from './emitter.js';
 import { Faults, type ConnectionsOpenScope } from './faults.js';
-import { Inbound } from './inbound.js';
-import { createRequestHandler, createUpgradeHandler } from './routes.js';
+import { Inbound, waitForPosted } from './inbound.js';
+import { createRequestHandler, createUpgradeHandler, Tickets } from './routes.js';
 import { RtmServer } from './rtm.js';
 import { SocketModeServer } from './socket-mode.js';
 import { SocketHub } from './sockets.js';
@@ -16,7 +15,6 @@ import type {
   EmulatorOptions, PostedFilter, PostedMessage, SlashCommandInput, SocketFilter, UserMessageInput,
 } from './types.js';
 import { WebApi } from './web-api.js';
-import type { Ticket } from './web-methods.js';
 
 /**
  * An in-memory Slack: Web API, Socket Mode and RTM on one random port, driven by tests, a demo
@@ -27,7 +25,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   readonly #state = new EmulatorState();
   readonly #faults = new Faults();
   readonly #revoked = new Set<string>();
-  readonly #tickets = new Map<string, Ticket>();
+  readonly #tickets = new Tickets();
   readonly #server: Server;
   readonly #wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false });
   readonly #hub: SocketHub;
@@ -58,13 +56,13 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
     this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl);
     this.#webApi = new WebApi({
       state: this.#state,
-      socketUrl: (ticket) => this.#issueTicket(ticket),
+      socketUrl: (ticket) => this.#tickets.issue(ticket, this.#baseUrl),
       posted: (message) => this.#recordPosted(message),
       revoke: (token) => this.#revoke(token),
     }, this.#faults);
     const parts = {
       state: this.#state, webApi: this.#webApi, inbound: this.#inbound, socketMode: this.#socketMode,
-      rtm: this.#rtm, wss: this.#wss, takeTicket: (id: string) => this.#takeTicket(id),
+      rtm: this.#rtm, wss: this.#wss, takeTicket: (id: string) => this.#tickets.take(id),
       posted: (message: Omit<PostedMessage, 'at'>) => this.#recordPosted(message),
       control: createControlHandler(this),
     };
@@ -182,21 +180,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
 
   /** Resolves with the first posted message (already posted or future) matching `predicate`; rejects after `timeoutMs` listing what was posted. */
   waitForPosted(predicate: (message: PostedMessage) => boolean, timeoutMs = 5000): Promise<PostedMessage> {
-    const found = this.#state.postedLog.find(predicate);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        const seen = this.#state.postedLog.map((m) => `  ${m.method} ${m.teamId}/${m.channel}: ${JSON.stringify(m.text)}`);
-        reject(new Error(`emulator: no matching message posted within ${timeoutMs} ms; posted (${seen.length}):\n${seen.join('\n') || '  (nothing)'}`));
-      }, timeoutMs);
-      const off = this.on('posted', (message) => {
-        if (!predicate(message)) return;
-        clearTimeout(timer);
-        off();
-        resolve(message);
-      });
-    });
+    return waitForPosted(this.#state.postedLog, (listener) => this.on('posted', listener), predicate, timeoutMs);
   }
 
   /** Every envelope sent over Socket Mode and whether/when it was acked. */
@@ -291,19 +275,6 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
     const address = this.#server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.#baseUrl = `http://${shownHost}:${address.port}/`;
-  }
-
-  #issueTicket(ticket: Ticket): string {
-    const id = randomBytes(16).toString('hex');
-    this.#tickets.set(id, ticket);
-    const wsBase = this.#baseUrl.replace(/^http/, 'ws');
-    return ticket.kind === 'socket-mode' ? `${wsBase}link/?ticket=${id}&app_id=${ticket.appId}` : `${wsBase}websocket/${id}`;
-  }
-
-  #takeTicket(id: string): Ticket | undefined {
-    const ticket = this.#tickets.get(id);
-    this.#tickets.delete(id);
-    return ticket;
   }
 
   #revoke(token: string): void {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RtmServer } from './rtm.js';
 import type { Envelope, SocketModeServer } from './socket-mode.js';
 import { slackId, type EmulatorState } from './state.js';
-import type { EditMessageInput, EmulatedWorkspace, SlashCommandInput, UserMessageInput } from './types.js';
+import type { EditMessageInput, EmulatedWorkspace, PostedMessage, SlashCommandInput, UserMessageInput } from './types.js';
 
 /** Where a slash command's response_url posts land. */
 export interface ResponseTarget {
@@ -183,4 +183,31 @@ export class Inbound {
       is_ext_shared_channel: false, event_context: `4-${randomBytes(16).toString('hex')}`,
     };
   }
+}
+
+/**
+ * Resolves with the first message in `log` (or posted later, seen through `subscribe`) matching
+ * `predicate`; rejects after `timeoutMs` with an error listing everything posted so far.
+ */
+export function waitForPosted(
+  log: readonly PostedMessage[],
+  subscribe: (listener: (message: PostedMessage) => void) => () => void,
+  predicate: (message: PostedMessage) => boolean,
+  timeoutMs: number,
+): Promise<PostedMessage> {
+  const found = log.find(predicate);
+  if (found !== undefined) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      const seen = log.map((m) => `  ${m.method} ${m.teamId}/${m.channel}: ${JSON.stringify(m.text)}`);
+      reject(new Error(`emulator: no matching message posted within ${timeoutMs} ms; posted (${seen.length}):\n${seen.join('\n') || '  (nothing)'}`));
+    }, timeoutMs);
+    const off = subscribe((message) => {
+      if (!predicate(message)) return;
+      clearTimeout(timer);
+      off();
+      resolve(message);
+    });
+  });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
@@ -87,4 +88,24 @@ export function createUpgradeHandler(parts: RouteParts): (req: IncomingMessage, 
       else parts.rtm.accept(ws, ticket.teamId, ticket.token);
     });
   };
+}
+
+/** Single-use socket tickets handed out by apps.connections.open and rtm.connect. */
+export class Tickets {
+  readonly #tickets = new Map<string, Ticket>();
+
+  /** Registers `ticket`; returns the ws:// URL to connect to (`/link/?ticket=` or `/websocket/<ticket>`). */
+  issue(ticket: Ticket, baseUrl: string): string {
+    const id = randomBytes(16).toString('hex');
+    this.#tickets.set(id, ticket);
+    const wsBase = baseUrl.replace(/^http/, 'ws');
+    return ticket.kind === 'socket-mode' ? `${wsBase}link/?ticket=${id}&app_id=${ticket.appId}` : `${wsBase}websocket/${id}`;
+  }
+
+  /** The ticket, removed (a ticket works once), or undefined. */
+  take(id: string): Ticket | undefined {
+    const ticket = this.#tickets.get(id);
+    this.#tickets.delete(id);
+    return ticket;
+  }
 }
