@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/lib/errors.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined, dataDir: './.flotilla', slackApiUrl: 'https://slack.com/api/', pollIntervalMs: 90_000,
+      adminAddr: { host: '127.0.0.1', port: 8787 }, adminUrl: 'http://127.0.0.1:8787', logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('adds the trailing slash to SLACK_API_URL and treats empty values as unset', () => {
+    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api', DATABASE_URL: '' })).toMatchObject({
+      slackApiUrl: 'http://127.0.0.1:9/api/', databaseUrl: undefined,
+    });
+  });
+
+  it.each([
+    ['FLOTILLA_POLL_INTERVAL_MS', 'soon'],
+    ['FLOTILLA_POLL_INTERVAL_MS', '0'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['SLACK_API_URL', 'not a url'],
+    ['FLOTILLA_ADMIN_ADDR', '8787'],
+    ['LOG_LEVEL', 'loud'],
+    ['FLOTILLA_ADMIN_TOKEN', 'short'],
+    ['FLOTILLA_ENCRYPTION_KEY', 'dG9vIHNob3J0'],
+  ])('names %s when it is %j', (variable, value) => {
+    const attempt = () => loadConfig({ [variable]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('never echoes a bad secret', () => {
+    try {
+      loadConfig({ FLOTILLA_ENCRYPTION_KEY: 'c2VjcmV0LXZhbHVlLXRoYXQtaXMtd3Jvbmc=' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('c2VjcmV0');
+    }
+  });
+});
