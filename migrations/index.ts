@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.js';
+import * as teamData from './0002_team_data.js';
 
 /**
  * Every migration, in order, keyed by name. Static on purpose: nothing is read
@@ -8,4 +9,5 @@ import * as core from './0001_core.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_core': core,
+  '0002_team_data': teamData,
 };

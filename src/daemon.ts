@@ -5,7 +5,9 @@ import { createCommandHandler, type CommandDefinition } from './commands/index.j
 import type { Config } from './config.js';
 import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
+import { TaskRepository } from './db/tasks-repository.js';
 import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
@@ -65,7 +67,7 @@ export class Daemon {
         slackApiUrl: config.slackApiUrl, pacer: new Pacer(config.connectRatePerSec), events, logger,
         pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
       });
-      const handler = createCommandHandler(options.extraCommands);
+      const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
       const supervisor = new Supervisor({
         source: {
           listDesired: async () => (await repo.list({ enabledOnly: true })) satisfies readonly DesiredWorkspace[],

@@ -27,6 +27,8 @@ export interface CommandDefinition<Services = unknown> {
   readonly usage: string;
   readonly summary: string;
   readonly examples?: readonly string[];
+  /** Second words it understands (`add`, `list`…), so a typo of both words still finds it. */
+  readonly subcommands?: readonly string[];
   run(context: CommandContext<Services>): Promise<void>;
 }
 

@@ -1,11 +1,12 @@
-import type { RequestContext, RequestHandler } from '../slack/types.js';
+import type { Reply, RequestContext, RequestHandler } from '../slack/types.js';
 import type { CommandContext, CommandDefinition } from './command.js';
-import { closest, tokenize } from './tokenize.js';
+import { afterFirstWord, closest, tokenize } from './tokenize.js';
 
 /**
  * Routes a request's first word to a command. An empty request gets the help
- * text; an unknown word gets "did you mean"; errors a command throws propagate
- * (the fleet answers them with a reference).
+ * text; an unknown word gets "did you mean" naming the closest command (or
+ * command and subcommand, e.g. `task list`); errors a command throws
+ * propagate (the fleet answers them with a reference).
  */
 export function createDispatcher<Services>(
   commands: readonly CommandDefinition<Services>[],
@@ -15,22 +16,21 @@ export function createDispatcher<Services>(
   for (const command of commands) {
     for (const name of [command.name, ...(command.aliases ?? [])]) byName.set(name.toLowerCase(), command);
   }
-  const names = commands.map((c) => c.name);
   return {
     async handle(context: RequestContext): Promise<void> {
       const text = context.request.text.trim();
-      const [word = 'help'] = tokenize(text);
+      const words = tokenize(text);
+      const [word = 'help'] = words;
       const command = byName.get(word.toLowerCase());
-      const rest = text.slice(text.indexOf(word) + word.length).trim();
-      const reply = (answer: string | { text: string; blocks?: readonly unknown[] }): Promise<void> =>
-        context.reply(typeof answer === 'string' ? { text: answer } : answer);
+      const reply = (answer: Reply | string): Promise<void> => context.reply(typeof answer === 'string' ? { text: answer } : answer);
       if (!command) {
-        const guess = closest(word, names);
+        const guess = suggest(commands, word, words[1]);
         await reply(`I don't know \`${word}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Try \`help\`.`);
         return;
       }
+      const rest = afterFirstWord(text);
       const commandContext: CommandContext<Services> = {
-        args: text === '' ? [] : tokenize(rest),
+        args: tokenize(rest),
         rest,
         request: context.request,
         teamId: context.request.teamId,
@@ -40,9 +40,19 @@ export function createDispatcher<Services>(
         services,
         signal: context.signal,
         reply,
-        usage: () => reply(`Usage: ${command.usage.split('\n').map((line) => `\`${line}\``).join('\n')}`),
+        usage: () => reply(`Usage:\n${command.usage.split('\n').map((line) => `\`${line}\``).join('\n')}`),
       };
       await command.run(commandContext);
     },
   };
+}
+
+/** The closest `command subcommand` to the first two words, else the closest command name. */
+function suggest(commands: readonly CommandDefinition<unknown>[], word: string, second: string | undefined): string | undefined {
+  if (second !== undefined) {
+    const forms = commands.flatMap((c) => (c.subcommands ?? []).map((sub) => `${c.name} ${sub}`));
+    const both = closest(`${word} ${second}`, forms, 2);
+    if (both) return both;
+  }
+  return closest(word, commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]).filter((name) => name.length > 1));
 }

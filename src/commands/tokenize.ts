@@ -1,15 +1,23 @@
+import { plainQuotes } from '../slack/normalize.js';
+
 /**
- * Splits command text into arguments: whitespace separates, `"…"` and `'…'`
- * keep their spaces (smart quotes are already plain by then). An unclosed
- * quote runs to the end. Pure; never throws.
+ * Splits command text into arguments: whitespace separates; `"…"` keeps its
+ * spaces (an unclosed `"` runs to the end); `'…'` does too when the quote
+ * opens a word and closes one, so apostrophes (`Bob's`, `don't`) stay plain
+ * letters. Smart quotes count as plain ones. Pure; never throws.
  */
 export function tokenize(text: string): string[] {
   const args: string[] = [];
-  const pattern = /"([^"]*)"?|'([^']*)'?|(\S+)/g;
-  for (const match of text.matchAll(pattern)) {
+  const pattern = /"([^"]*)"?|'((?:[^']|'(?=\S))*)'(?=\s|$)|(\S+)/g;
+  for (const match of plainQuotes(text).matchAll(pattern)) {
     args.push(match[1] ?? match[2] ?? match[3] ?? '');
   }
   return args;
+}
+
+/** `text` without its first word (and the whitespace after it); newlines inside the rest are kept. */
+export function afterFirstWord(text: string): string {
+  return text.replace(/^\s*\S+[ \t]*/, '').replace(/^\r?\n/, '').trimEnd();
 }
 
 /** Edit distance between two short words (for "did you mean"). */
@@ -27,12 +35,13 @@ export function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** The candidate closest to `word`, if it is close enough to be a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate closest to `word`, if it is within `maxDistance` (default: a typo's worth). */
+export function closest(word: string, candidates: readonly string[], maxDistance?: number): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
     const distance = editDistance(word.toLowerCase(), name);
     if (!best || distance < best.distance) best = { name, distance };
   }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 2)) ? best.name : undefined;
+  const limit = maxDistance ?? Math.max(2, Math.floor(word.length / 2));
+  return best && best.distance <= limit ? best.name : undefined;
 }

@@ -47,5 +47,11 @@ export function slackApiFor(client: WebClient): SlackApi {
         ...(user?.tz ? { tz: user.tz } : {}),
       };
     },
+    async teamTimeZone() {
+      // `tz` is not in Slack's published team.info shape, but the emulator (and some grids) send it.
+      const result = await client.team.info();
+      const tz = (result.team as { tz?: unknown } | undefined)?.tz;
+      return typeof tz === 'string' && tz !== '' ? tz : 'UTC';
+    },
   };
 }
