@@ -18,7 +18,7 @@ export function parseTaskAdd(args: readonly string[], userId: string, today: Tod
   const words = [...args];
   let assignee: string | null = null;
   let dueOn: string | null = null;
-  for (let round = 0; round < 2 && words.length >= 3; round++) {
+  for (let round = 0; round < 2 && words.length >= 2; round++) {
     const keyword = words.at(-2)!.toLowerCase();
     const value = words.at(-1)!;
     if (keyword === 'due' && dueOn === null && looksLikeDate(value)) {
