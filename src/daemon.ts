@@ -18,6 +18,7 @@ import type { Logger } from './lib/logger.js';
 import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { SafeEmitter } from './lib/typed-events.js';
+import { SlackWeb } from './slack/web-client.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -63,8 +64,9 @@ export class Daemon {
       const processed = new ProcessedEvents(db.kysely);
       const events = new SafeEmitter<FleetEvents>(logger);
       const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
+      const web = new SlackWeb({ slackApiUrl: config.slackApiUrl, logger });
       const pool = new ConnectionPool({
-        slackApiUrl: config.slackApiUrl, pacer: new Pacer(config.connectRatePerSec), events, logger,
+        slackApiUrl: config.slackApiUrl, web, pacer: new Pacer(config.connectRatePerSec), events, logger,
         pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
       });
       const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
@@ -74,7 +76,7 @@ export class Daemon {
           remove: (teamId, removal) => repo.remove(teamId, removal),
         },
         createWorker: (spec, onDead) => new Worker(spec, {
-          slackApiUrl: config.slackApiUrl, pool, handler, events, logger, instanceId, onDead,
+          web, pool, handler, events, logger, instanceId, onDead,
           claim: (teamId, key) => processed.claim(teamId, key),
         }),
         pollIntervalMs: config.pollIntervalMs,

@@ -53,11 +53,12 @@ export class Inbound {
     const common = {
       user: input.user, text: input.text, ts, channel: input.channel, event_ts: ts, team: teamId,
       ...(input.threadTs === undefined ? {} : { thread_ts: input.threadTs }),
+      // Slack's app_mention for a bot-posted message carries the poster's bot_id too.
+      ...(input.botId === undefined ? {} : { bot_id: input.botId }),
     };
     this.state.storeMessage({ teamId, channel: input.channel, ts, user: input.user, text: input.text });
     const message = {
       type: 'message', ...common, channel_type: channelType,
-      ...(input.botId === undefined ? {} : { bot_id: input.botId }),
       ...(input.subtype === undefined ? {} : { subtype: input.subtype }),
     };
     const eventIds = [this.sendEvent(teamId, message).eventId];

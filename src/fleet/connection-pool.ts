@@ -1,8 +1,7 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
-import { createWebClient } from '../slack/web-client.js';
+import type { SlackWeb } from '../slack/web-client.js';
 import { Connection, type ConnectionMember } from './connection.js';
 import type { FleetEvents } from './fleet-events.js';
 import type { Pacer } from './pacer.js';
@@ -13,6 +12,7 @@ import type { WorkspaceSpec } from './worker.js';
 
 export interface ConnectionPoolOptions {
   readonly slackApiUrl: string;
+  readonly web: SlackWeb;
   readonly pacer: Pacer;
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
@@ -60,18 +60,16 @@ export class ConnectionPool {
       spec.connection.transport === 'rtm' ? { transport: 'rtm', team_id: spec.teamId } : { transport: 'socket-mode' },
     );
     let createTransport: (onEnvelope: EnvelopeHandler) => Transport;
-    let probe: WebClient;
     let probeCall: () => Promise<unknown>;
     if (spec.connection.transport === 'socket-mode') {
-      const appToken = spec.connection.appToken;
-      createTransport = (onEnvelope) => new SocketModeTransport(appToken, { slackApiUrl, onEnvelope, pingTimeoutMs }, logger);
-      probe = createWebClient(appToken, { slackApiUrl, logger });
-      probeCall = () => probe.apps.connections.open({});
+      const app = this.options.web.caller(spec.connection.appToken);
+      createTransport = (onEnvelope) => new SocketModeTransport(app, { slackApiUrl, onEnvelope, pingTimeoutMs }, logger);
+      probeCall = () => app.call('apps.connections.open');
     } else {
       const botToken = spec.botToken;
+      const bot = this.options.web.caller(botToken);
       createTransport = (onEnvelope) => new RtmTransport(botToken, { slackApiUrl, onEnvelope, pingTimeoutMs }, logger);
-      probe = createWebClient(botToken, { slackApiUrl, logger });
-      probeCall = () => probe.auth.test();
+      probeCall = () => bot.call('auth.test');
     }
     return new Connection({
       createTransport,

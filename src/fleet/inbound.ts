@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { WebClient } from '@slack/web-api';
 import { withTimeout } from '../lib/abort.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -7,6 +6,7 @@ import { classifySlackError } from '../slack/classify-error.js';
 import { directedText } from '../slack/mention.js';
 import { normalizeEvent, plainQuotes } from '../slack/normalize.js';
 import type { BotIdentity, CommandRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
+import type { SlackCaller } from '../slack/web-client.js';
 import type { RecentKeys } from './dedupe.js';
 import type { EventDropReason, FleetEvents } from './fleet-events.js';
 import { postReply, postToResponseUrl } from './replies.js';
@@ -18,7 +18,7 @@ const SLASH_ACK_BUDGET_MS = 2_000;
 export interface InboundDeps {
   readonly teamId: string;
   readonly identity: BotIdentity;
-  readonly client: WebClient;
+  readonly caller: SlackCaller;
   readonly slack: SlackApi;
   readonly handler: RequestHandler;
   readonly recent: RecentKeys;
@@ -58,7 +58,7 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
     eventId: envelope.eventId,
   };
   const target = { channel: message.channelId, threadTs: message.threadTs };
-  await runHandler(request, (reply) => postReply(deps.client, target, reply, deps.events, deps.signal), deps);
+  await runHandler(request, (reply) => postReply(deps.caller, target, reply, deps.events, deps.signal), deps);
 }
 
 async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {

@@ -1,9 +1,9 @@
-import type { WebClient } from '@slack/web-api';
 import pRetry, { AbortError } from 'p-retry';
 import { sleep } from '../lib/abort.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { Reply } from '../slack/types.js';
+import type { SlackCaller } from '../slack/web-client.js';
 import type { FleetEvents } from './fleet-events.js';
 
 /**
@@ -12,7 +12,7 @@ import type { FleetEvents } from './fleet-events.js';
  * few times; a dead token or a refusal (`channel_not_found`…) is not.
  */
 export async function postReply(
-  client: WebClient,
+  slack: SlackCaller,
   target: { channel: string; threadTs: string | undefined },
   reply: Reply,
   events: SafeEmitter<FleetEvents>,
@@ -21,10 +21,10 @@ export async function postReply(
   await pRetry(
     async () => {
       try {
-        await client.chat.postMessage({
+        await slack.call('chat.postMessage', {
           channel: target.channel,
           text: reply.text,
-          ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
+          ...(reply.blocks ? { blocks: reply.blocks } : {}),
           ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
         });
         events.emit('slack:call', 'chat.postMessage', 'ok');

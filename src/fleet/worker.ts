@@ -1,17 +1,16 @@
-import type { WebClient } from '@slack/web-api';
 import { sleep, withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
-import { createWebClient, slackApiFor } from '../slack/web-client.js';
+import { slackApiFor, type SlackCaller, type SlackWeb } from '../slack/web-client.js';
 import type { BotIdentity, ConnectionSpec, RequestHandler } from '../slack/types.js';
 import { backoffDelayMs } from './backoff.js';
 import type { ConnectionMember, ConnectionStatus } from './connection.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { RecentKeys } from './dedupe.js';
 import type { FleetEvents } from './fleet-events.js';
-import { handleEnvelope } from './inbound.js';
+import { handleEnvelope, type InboundDeps } from './inbound.js';
 import type { InboundEnvelope } from './transports/transport.js';
 import { publicState, StateCell, type PublicState, type WorkerState } from './worker-state.js';
 
@@ -40,7 +39,7 @@ export interface WorkerStatus {
 export interface RecentEvent { readonly at: string; readonly kind: string; readonly detail: string }
 
 export interface WorkerDeps {
-  readonly slackApiUrl: string;
+  readonly web: SlackWeb;
   readonly pool: ConnectionPool;
   readonly handler: RequestHandler;
   readonly claim: (teamId: string, key: string) => Promise<boolean>;
@@ -53,6 +52,7 @@ export interface WorkerDeps {
 }
 
 const RING_SIZE = 20;
+interface AuthTest { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string }
 const DRAIN_EVENTS = new Set(['tokens_revoked', 'app_uninstalled']);
 
 /**
@@ -65,13 +65,14 @@ export class Worker implements ConnectionMember {
   readonly teamId: string;
   readonly #state: StateCell;
   readonly #stopper = new AbortController();
-  readonly #client: WebClient;
+  readonly #slack: SlackCaller;
   readonly #recent = new RecentKeys();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #ring: RecentEvent[] = [];
   readonly #logger: Logger;
   #done: Promise<void> | undefined;
   #identity: BotIdentity | undefined;
+  #inbound: InboundDeps | undefined;
   #connectedSince: Date | null = null;
   #lastEventAt: Date | null = null;
   #restarts = 0;
@@ -82,7 +83,7 @@ export class Worker implements ConnectionMember {
   constructor(readonly spec: WorkspaceSpec, private readonly deps: WorkerDeps) {
     this.teamId = spec.teamId;
     this.#logger = deps.logger.child({ team_id: spec.teamId });
-    this.#client = createWebClient(spec.botToken, { slackApiUrl: deps.slackApiUrl, logger: this.#logger });
+    this.#slack = deps.web.caller(spec.botToken);
     this.#state = new StateCell((from, to) => {
       this.#logger.info({ from, to }, 'worker state');
       deps.events.emit('worker:state', this.teamId, from, to);
@@ -159,12 +160,13 @@ export class Worker implements ConnectionMember {
     this.#remember(type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
     this.deps.events.emit('event:received', this.teamId, type);
     if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
-    this.#track(handleEnvelope(envelope, {
-      teamId: this.teamId, identity: this.#identity, client: this.#client, slack: slackApiFor(this.#client),
+    this.#inbound ??= {
+      teamId: this.teamId, identity: this.#identity, caller: this.#slack, slack: slackApiFor(this.#slack),
       handler: this.deps.handler, recent: this.#recent, claim: this.deps.claim, events: this.deps.events,
       logger: this.#logger, signal: this.#stopper.signal,
       onTokenDead: (slackError) => void this.#confirmAndRemove(slackError),
-    }));
+    };
+    this.#track(handleEnvelope(envelope, this.#inbound));
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -186,11 +188,11 @@ export class Worker implements ConnectionMember {
   async #authenticate(signal: AbortSignal): Promise<BotIdentity | undefined> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const result = await this.#client.auth.test();
+        const result = await this.#slack.call<AuthTest>('auth.test');
         this.deps.events.emit('slack:call', 'auth.test', 'ok');
         return {
           teamId: result.team_id ?? this.teamId, teamName: result.team ?? this.spec.teamName,
-          botUserId: result.user_id ?? '', botId: result.bot_id, appId: (result as { app_id?: string }).app_id,
+          botUserId: result.user_id ?? '', botId: result.bot_id, appId: result.app_id,
         };
       } catch (error) {
         const failure = classifySlackError(error);
@@ -213,7 +215,7 @@ export class Worker implements ConnectionMember {
   /** Confirms with one more `auth.test` that the bot token is dead. */
   async #isTokenDead(): Promise<boolean> {
     try {
-      await this.#client.auth.test();
+      await this.#slack.call('auth.test');
       return false;
     } catch (error) {
       return classifySlackError(error).kind === 'dead';

@@ -1,117 +1,176 @@
-import { SocketModeClient } from '@slack/socket-mode';
-import { withTimeout } from '../../lib/abort.js';
+import WebSocket from 'ws';
 import type { Logger } from '../../lib/logger.js';
-import { slackLogger } from '../../slack/web-client.js';
+import type { SlackCaller } from '../../slack/web-client.js';
 import {
   closedSignal, disconnectReason, type CloseReason, type InboundEnvelope, type Transport, type TransportClosed,
   type TransportOptions,
 } from './transport.js';
 
 const CLOSE_WAIT_MS = 2_000;
-
-interface SlackEventArgs {
-  readonly type: string;
-  readonly body: Record<string, unknown> | undefined;
-  readonly retry_num?: number;
-  readonly ack: (response?: Record<string, unknown>) => Promise<void>;
-}
+const HELLO_TIMEOUT_MS = 15_000;
 
 /**
- * One Socket Mode socket for one app token, over the unmodified
- * `@slack/socket-mode` client with its auto-reconnect and retries off: the
- * worker owns recovery. Events of every team of the app arrive here.
+ * One Socket Mode socket for one app token, on `ws` directly.
+ *
+ * Why not `@slack/socket-mode`: its 3.x client subscribes every socket to one
+ * process-wide ping diagnostics channel, so each pong wakes all N sockets (N²
+ * work at thousands of sockets), and each client carries its own WebClient
+ * and HTTP agent. This transport keeps the same behaviour (hello, acks,
+ * `disconnect` reasons, client pings with a pong deadline, server pings
+ * answered) at the cost of one WebSocket per connection; the worker owns
+ * every reconnect, as before.
  */
 export class SocketModeTransport implements Transport {
   readonly #closed = closedSignal();
   readonly closed: Promise<TransportClosed> = this.#closed.promise;
-  readonly #client: SocketModeClient;
-  #lastReason: CloseReason = 'socket_lost';
+  #socket: WebSocket | undefined;
+  #pinger: NodeJS.Timeout | undefined;
+  #lastPongAt = 0;
+  #reason: CloseReason = 'socket_lost';
   #isClosing = false;
 
-  constructor(appToken: string, private readonly options: TransportOptions, private readonly logger: Logger) {
-    const clientLogger = slackLogger(logger);
-    const warn = clientLogger.warn;
-    clientLogger.warn = (...msg: unknown[]) => {
-      // The client reports a missing pong only in a log line; remember it as the close reason.
-      if (/pong wasn't received|ping wasn't received/.test(msg.join(' '))) this.#lastReason = 'pong_timeout';
-      warn(...msg);
-    };
-    this.#client = new SocketModeClient({
-      appToken,
-      autoReconnectEnabled: false,
-      clientPingTimeout: options.pingTimeoutMs,
-      serverPingTimeout: Math.max(30_000, options.pingTimeoutMs * 3),
-      logger: clientLogger,
-      clientOptions: { slackApiUrl: options.slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 },
-    });
-    this.#client.on('ws_message', (data: unknown) => this.#onRaw(data));
-    this.#client.on('slack_event', (args: SlackEventArgs) => this.#onSlackEvent(args));
-    this.#client.on('disconnected', () => this.#closed.settle(this.#isClosing ? 'closed' : this.#lastReason));
-  }
+  constructor(
+    private readonly slack: SlackCaller,
+    private readonly options: TransportOptions,
+    private readonly logger: Logger,
+  ) {}
 
   async open(signal: AbortSignal): Promise<void> {
-    const onAbort = (): void => void this.close();
-    signal.addEventListener('abort', onAbort, { once: true });
+    let url: string;
     try {
-      await this.#client.start();
+      const answer = await this.slack.call<{ url?: string }>('apps.connections.open', {});
+      if (!answer.url) throw new Error('apps.connections.open returned no url');
+      url = answer.url;
     } catch (error) {
       this.#closed.settle('socket_lost');
-      // The client rejects with undefined when the socket closes before hello.
-      throw error ?? new Error('socket closed before hello');
-    } finally {
-      signal.removeEventListener('abort', onAbort);
+      throw error;
     }
-    if (signal.aborted) throw new Error('aborted');
+    if (signal.aborted) return this.#failOpen(new Error('aborted'));
+    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: HELLO_TIMEOUT_MS });
+    this.#socket = socket;
+    socket.on('pong', () => { this.#lastPongAt = Date.now(); });
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'socket error'));
+    socket.on('close', () => this.#ended());
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error): void => { cleanup(); reject(error); };
+      const onAbort = (): void => fail(new Error('aborted'));
+      const onClose = (): void => fail(new Error('socket closed before hello'));
+      const timer = setTimeout(() => fail(new Error('no hello from Slack in time')), HELLO_TIMEOUT_MS);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        socket.off('close', onClose);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('close', onClose);
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const message = parse(data.toString());
+        if (message?.type === 'hello') {
+          cleanup();
+          this.#startPinging();
+          resolve();
+          return;
+        }
+        if (message) this.#onMessage(message);
+      });
+    }).catch(async (error: unknown) => this.#failOpen(error));
   }
 
   async close(): Promise<void> {
     if (!this.#isClosing) {
       this.#isClosing = true;
-      await withTimeout(this.#client.disconnect().catch(() => undefined), CLOSE_WAIT_MS, undefined);
-      this.#client.removeAllListeners();
-      // Keep a no-op error listener: a late socket error must never become an uncaught 'error' event.
-      this.#client.on('error', () => undefined);
-      this.#closed.settle('closed');
+      this.#reason = 'closed';
+      const socket = this.#socket;
+      if (socket && socket.readyState !== WebSocket.CLOSED) {
+        socket.close(1000);
+        // A dead peer never answers the close frame: cut it after a short wait.
+        const timer = setTimeout(() => socket.terminate(), CLOSE_WAIT_MS);
+        await this.closed;
+        clearTimeout(timer);
+      }
+      this.#ended();
     }
     await this.closed;
   }
 
-  #onRaw(data: unknown): void {
-    if (typeof data !== 'string' || !data.includes('"disconnect"')) return;
-    try {
-      const message = JSON.parse(data) as { type?: unknown; reason?: unknown };
-      if (message.type === 'disconnect') {
-        this.#lastReason = disconnectReason(message.reason);
-        this.logger.info({ reason: message.reason }, 'Slack asked this socket to disconnect');
-      }
-    } catch {
-      // Not JSON: the client logs and ignores it too.
-    }
+  async #failOpen(error: unknown): Promise<never> {
+    this.#socket?.terminate();
+    this.#ended();
+    throw error;
   }
 
-  #onSlackEvent(args: SlackEventArgs): void {
-    const body = args.body ?? {};
-    const teamId = teamOf(body);
-    const ack = (response?: Record<string, unknown>): Promise<void> => args.ack(response).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'ack failed: the socket closed; Slack will redeliver');
-    });
-    let envelope: InboundEnvelope;
-    if (args.type === 'events_api') {
-      envelope = {
-        kind: 'event', teamId, eventId: typeof body.event_id === 'string' ? body.event_id : undefined,
-        event: body.event, retryAttempt: args.retry_num ?? 0, ack: () => ack(),
-      };
-    } else if (args.type === 'slash_commands') {
-      envelope = { kind: 'slash_command', teamId, payload: body, ack };
-    } else {
-      envelope = { kind: 'other', type: args.type, teamId, ack: () => ack() };
+  #ended(): void {
+    clearInterval(this.#pinger);
+    this.#socket?.removeAllListeners('message');
+    this.#closed.settle(this.#reason);
+  }
+
+  /** Pings every third of the timeout; no pong for a whole timeout means the link is dead. */
+  #startPinging(): void {
+    const timeoutMs = this.options.pingTimeoutMs;
+    this.#lastPongAt = Date.now();
+    this.#pinger = setInterval(() => {
+      const socket = this.#socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - this.#lastPongAt > timeoutMs) {
+        this.#reason = 'pong_timeout';
+        this.logger.warn({ timeoutMs }, 'no pong from Slack in time: dropping the socket');
+        socket.terminate();
+        return;
+      }
+      socket.ping();
+    }, Math.max(100, Math.floor(timeoutMs / 3)));
+    this.#pinger.unref();
+  }
+
+  #onMessage(message: Record<string, unknown>): void {
+    if (message.type === 'disconnect') {
+      this.#reason = disconnectReason(message.reason);
+      this.logger.info({ reason: message.reason }, 'Slack asked this socket to disconnect');
+      this.#socket?.close(1000);
+      return;
     }
-    this.options.onEnvelope(envelope);
+    const envelopeId = message.envelope_id;
+    if (typeof envelopeId !== 'string') return;
+    const payload = (typeof message.payload === 'object' && message.payload !== null ? message.payload : {}) as Record<string, unknown>;
+    this.options.onEnvelope(toEnvelope(String(message.type), payload, message, (response) => this.#ack(envelopeId, response)));
+  }
+
+  #ack(envelopeId: string, response?: Readonly<Record<string, unknown>>): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      this.logger.warn('ack not sent: the socket closed; Slack will redeliver');
+      return Promise.resolve();
+    }
+    const frame = JSON.stringify(response ? { envelope_id: envelopeId, payload: response } : { envelope_id: envelopeId });
+    return new Promise((resolve) => socket.send(frame, (error) => {
+      if (error) this.logger.warn({ err: error }, 'ack not sent; Slack will redeliver');
+      resolve();
+    }));
   }
 }
 
-function teamOf(body: Record<string, unknown>): string | undefined {
-  if (typeof body.team_id === 'string') return body.team_id;
-  const team = body.team as { id?: unknown } | undefined;
-  return typeof team?.id === 'string' ? team.id : undefined;
+type Ack = (response?: Readonly<Record<string, unknown>>) => Promise<void>;
+
+function toEnvelope(type: string, payload: Record<string, unknown>, message: Record<string, unknown>, ack: Ack): InboundEnvelope {
+  const teamId = typeof payload.team_id === 'string' ? payload.team_id
+    : typeof (payload.team as { id?: unknown } | undefined)?.id === 'string' ? (payload.team as { id: string }).id : undefined;
+  if (type === 'events_api') {
+    return {
+      kind: 'event', teamId, eventId: typeof payload.event_id === 'string' ? payload.event_id : undefined,
+      event: payload.event, retryAttempt: typeof message.retry_attempt === 'number' ? message.retry_attempt : 0, ack: () => ack(),
+    };
+  }
+  if (type === 'slash_commands') return { kind: 'slash_command', teamId, payload, ack };
+  return { kind: 'other', type, teamId, ack: () => ack() };
+}
+
+function parse(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
