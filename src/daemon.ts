@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { adminTokenPath } from './admin/admin-files.js';
+import { createMetrics, type FleetMetrics } from './admin/metrics.js';
+import { startAdminServer } from './admin/server.js';
 import { WorkspaceService } from './admin/workspace-service.js';
 import { createCommandHandler, type CommandDefinition } from './commands/index.js';
 import type { Config } from './config.js';
@@ -10,6 +13,7 @@ import { ProcessedEvents } from './db/processed-events.js';
 import { TaskRepository } from './db/tasks-repository.js';
 import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
+import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
 import { Pacer } from './fleet/pacer.js';
 import { Supervisor, type DesiredWorkspace } from './fleet/supervisor.js';
@@ -28,6 +32,8 @@ export interface DaemonOptions {
   /** How long without a pong before a socket counts as dead (default 5 s). */
   readonly pingTimeoutMs?: number;
   readonly instanceId?: string;
+  /** Shown by `/healthz`, `flotilla status` and the `flotilla_info` metric. */
+  readonly version?: string;
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -50,6 +56,9 @@ export class Daemon {
     readonly instanceId: string,
     private readonly logger: Logger,
     private readonly cleanups: ReadonlyArray<() => Promise<void> | void>,
+    /** The admin API as bound (`FLOTILLA_ADMIN_ADDR` with port 0 resolved). */
+    readonly adminUrl: string,
+    readonly metrics: FleetMetrics,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -62,6 +71,7 @@ export class Daemon {
       const key = config.encryptionKey ?? (await readOrCreateSecret(join(config.dataDir, 'encryption-key'), () => randomSecret(32)));
       const repo = new WorkspaceRepository(db.kysely, new SecretBox(key), logger);
       const processed = new ProcessedEvents(db.kysely);
+      const ledger = new EventLedger(processed, logger);
       const events = new SafeEmitter<FleetEvents>(logger);
       const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
       const web = new SlackWeb({ slackApiUrl: config.slackApiUrl, logger });
@@ -77,23 +87,35 @@ export class Daemon {
         },
         createWorker: (spec, onDead) => new Worker(spec, {
           web, pool, handler, events, logger, instanceId, onDead,
-          claim: (teamId, key) => processed.claim(teamId, key),
+          ledger,
         }),
         pollIntervalMs: config.pollIntervalMs,
         shutdownGraceMs: config.shutdownGraceMs,
         events,
         logger,
       });
+      const metrics = createMetrics({
+        events, statuses: () => supervisor.statuses(), lastReconcileAt: () => supervisor.lastReconcileAt,
+        version: options.version ?? '0.0.0-dev', instanceId,
+      });
+      cleanups.push(() => metrics.close());
       await supervisor.start();
-      cleanups.push(() => supervisor.stop());
+      cleanups.push(() => supervisor.stop(), () => ledger.flush());
       const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
       cleanups.unshift(unlisten);
       const pruner = setInterval(() => {
         processed.prune(new Date(Date.now() - KEEP_PROCESSED_MS)).catch((error: unknown) => logger.warn({ err: error }, 'prune failed'));
       }, PRUNE_EVERY_MS).unref();
       cleanups.push(() => clearInterval(pruner));
-      const service = new WorkspaceService(repo, supervisor, config.slackApiUrl, logger);
-      const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups);
+      const service = new WorkspaceService(repo, supervisor, config.slackApiUrl, logger, events);
+      const admin = await startAdminServer({
+        host: config.adminAddr.host, port: config.adminAddr.port, dataDir: config.dataDir,
+        token: config.adminToken ?? (await readOrCreateSecret(adminTokenPath(config.dataDir), () => randomSecret(32))),
+        workspaces: service, metrics, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
+        version: options.version ?? '0.0.0-dev', instanceId, logger,
+      });
+      cleanups.unshift(() => admin.close()); // first on stop: no new operator calls while draining
+      const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
       const count = supervisor.statuses().length;
       logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
       if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');

@@ -22,6 +22,16 @@ export class ProcessedEvents {
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
 
+  /** Records many keys in one statement (already-known ones are skipped). */
+  async recordMany(rows: ReadonlyArray<{ readonly teamId: string; readonly eventId: string }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#db
+      .insertInto('processed_events')
+      .values(rows.map((row) => ({ team_id: row.teamId, event_id: row.eventId })))
+      .onConflict((oc) => oc.columns(['team_id', 'event_id']).doNothing())
+      .execute();
+  }
+
   /** Deletes claims processed before `olderThan`; resolves to how many. */
   async prune(olderThan: Date): Promise<number> {
     const result = await this.#db.deleteFrom('processed_events').where('processed_at', '<', olderThan).executeTakeFirst();

@@ -8,6 +8,7 @@ import { normalizeEvent, plainQuotes } from '../slack/normalize.js';
 import type { BotIdentity, CommandRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
 import type { SlackCaller } from '../slack/web-client.js';
 import type { RecentKeys } from './dedupe.js';
+import type { EventLedger } from './event-ledger.js';
 import type { EventDropReason, FleetEvents } from './fleet-events.js';
 import { postReply, postToResponseUrl } from './replies.js';
 import type { InboundEnvelope } from './transports/transport.js';
@@ -22,8 +23,8 @@ export interface InboundDeps {
   readonly slack: SlackApi;
   readonly handler: RequestHandler;
   readonly recent: RecentKeys;
-  /** Durable dedupe: false when this key was already processed (by us before a restart, or another replica). */
-  readonly claim: (teamId: string, key: string) => Promise<boolean>;
+  /** Durable dedupe across restarts and replicas. */
+  readonly ledger: EventLedger;
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -46,7 +47,11 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
   if (!deps.recent.firstTime(message.dedupeKey)) return drop('duplicate');
   const text = directedText(message.text, deps.identity.botUserId, message.isDirectMessage);
   if (text === undefined) return drop('not_for_bot');
-  if (!(await claimOrLog(deps, message.dedupeKey))) return drop('duplicate');
+  if (envelope.retryAttempt > 0) {
+    if (!(await claimOrLog(deps, message.dedupeKey))) return drop('duplicate');
+  } else {
+    deps.ledger.record(deps.teamId, message.dedupeKey);
+  }
   const request: CommandRequest = {
     teamId: deps.teamId,
     userId: message.userId,
@@ -114,7 +119,7 @@ async function runHandler(request: CommandRequest, reply: ReplyFn, deps: Inbound
 
 async function claimOrLog(deps: InboundDeps, key: string): Promise<boolean> {
   try {
-    return await deps.claim(deps.teamId, key);
+    return await deps.ledger.claim(deps.teamId, key);
   } catch (error) {
     // The database is down: answering twice is better than not answering.
     deps.logger.warn({ err: error }, 'could not record the event as processed; handling it anyway');

@@ -9,6 +9,7 @@ import { backoffDelayMs } from './backoff.js';
 import type { ConnectionMember, ConnectionStatus } from './connection.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { RecentKeys } from './dedupe.js';
+import type { EventLedger } from './event-ledger.js';
 import type { FleetEvents } from './fleet-events.js';
 import { handleEnvelope, type InboundDeps } from './inbound.js';
 import type { InboundEnvelope } from './transports/transport.js';
@@ -42,7 +43,7 @@ export interface WorkerDeps {
   readonly web: SlackWeb;
   readonly pool: ConnectionPool;
   readonly handler: RequestHandler;
-  readonly claim: (teamId: string, key: string) => Promise<boolean>;
+  readonly ledger: EventLedger;
   /** Called once the token is confirmed dead: remove the workspace. */
   readonly onDead: (teamId: string, reason: string) => Promise<void>;
   readonly events: SafeEmitter<FleetEvents>;
@@ -162,7 +163,7 @@ export class Worker implements ConnectionMember {
     if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
     this.#inbound ??= {
       teamId: this.teamId, identity: this.#identity, caller: this.#slack, slack: slackApiFor(this.#slack),
-      handler: this.deps.handler, recent: this.#recent, claim: this.deps.claim, events: this.deps.events,
+      handler: this.deps.handler, recent: this.#recent, ledger: this.deps.ledger, events: this.deps.events,
       logger: this.#logger, signal: this.#stopper.signal,
       onTokenDead: (slackError) => void this.#confirmAndRemove(slackError),
     };

@@ -9,7 +9,10 @@ import { until } from './until.js';
 
 export interface Harness {
   readonly slack: SlackEmulator;
+  /** The running daemon (a new one after `restartDaemon`). */
   readonly daemon: Daemon;
+  /** Stops the daemon and starts a fresh one on the same database and data dir. */
+  restartDaemon(): Promise<void>;
   readonly db: TestDatabase;
   /** Every log line the daemon wrote (JSON), for assertions and secret greps. */
   readonly logs: string[];
@@ -47,12 +50,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const logger = createLogger({ level: 'debug', destination });
-  const daemon = await Daemon.start({
+  const startDaemon = (): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
   });
+  let daemon = await startDaemon();
   const state = (teamId: string): string | undefined => daemon.supervisor.worker(teamId)?.status().state;
   return {
-    slack, daemon, db, logs, state,
+    slack, db, logs, state,
+    get daemon() { return daemon; },
+    async restartDaemon() {
+      await daemon.stop();
+      daemon = await startDaemon();
+    },
     restarts: (teamId) => daemon.supervisor.worker(teamId)?.status().restarts ?? -1,
     async add(workspace, transport = 'socket-mode') {
       await daemon.workspaces.add({
