@@ -39,14 +39,14 @@ function personSection(name: string, entries: readonly PlanEntry[]): { plain: st
   };
 }
 
-/** `plan show`: one person's plan, accomplishments, blockers and meetings for `day`. */
-export function planReply(name: string, day: string, today: string, entries: readonly PlanEntry[]): Reply {
+/** `plan show`: one person's plan, accomplishments, blockers and meetings for `day` (`name` undefined: the caller's own). */
+export function planReply(name: string | undefined, day: string, today: string, entries: readonly PlanEntry[]): Reply {
   const when = day === today ? `today (${formatDate(day, today)})` : formatDate(day, today);
   if (entries.length === 0) {
-    const text = `${name} has nothing for ${when} yet. Add to it with \`plan <text>\`, \`did <text>\`, \`blocked <text>\` or \`meeting <HH:MM> <text>\`.`;
+    const text = `${name === undefined ? 'You have' : `${name} has`} nothing for ${when} yet. Add to it with \`plan <text>\`, \`did <text>\`, \`blocked <text>\` or \`meeting <HH:MM> <text>\`.`;
     return { text, blocks: [section(text)] };
   }
-  const person = personSection(name, entries);
+  const person = personSection(name ?? 'You', entries);
   return message(`Plan for ${when}\n${person.plain}`, [header(`Plan for ${when}`), person.block]);
 }
 

@@ -84,7 +84,7 @@ export const planCommand = defineCommand<CommandServices>({
     const target = await whoAndWhen(context, context.args.slice(1));
     if (!target) return context.reply(`Usage: \`plan show [@user] [date]\`\n${DATE_HELP}`);
     const entries = await context.services.plans.forDay(context.teamId, target.day, target.userId);
-    const name = target.userId === context.userId ? 'You' : await displayName(context, target.userId);
+    const name = target.userId === context.userId ? undefined : await displayName(context, target.userId);
     await context.reply(planReply(name, target.day, todayIn(await teamToday(context)), entries));
   },
 });
