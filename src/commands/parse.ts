@@ -12,6 +12,9 @@ export interface Today {
   readonly timeZone: string;
 }
 
+/** One line on the date forms every command accepts (for replies). */
+export const DATE_HELP = 'Dates: `today`, `tomorrow`, `yesterday`, a weekday (`fri`), `2025-05-16`, or `16/05`.';
+
 /** Which way a bare weekday points: `friday` is the coming one for a due date, the last one for a report. */
 export type DateDirection = 'future' | 'past';
 
@@ -93,7 +96,7 @@ export function parseDate(text: string, today: Today, direction: DateDirection =
 /** Whether a word looks like an attempt at a date (digits and separators, or a date word). */
 export function looksLikeDate(text: string): boolean {
   const word = text.trim().toLowerCase();
-  return /^[\d/.-]+$/.test(word) && /\d/.test(word) || word in WEEKDAYS || ['today', 'tomorrow', 'yesterday'].includes(word);
+  return (/^[\d/.-]+$/.test(word) && /\d/.test(word)) || word in WEEKDAYS || ['today', 'tomorrow', 'yesterday'].includes(word);
 }
 
 function calendarDate(year: number, month: number, day: number): string | undefined {

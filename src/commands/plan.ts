@@ -1,10 +1,9 @@
 import type { NewPlanEntry, PlanEntryKind } from '../db/plans-repository.js';
 import { defuse } from './blocks.js';
 import { defineCommand } from './command.js';
-import { parseDate, parseTime, parseUserMention, todayIn } from './parse.js';
+import { DATE_HELP, parseDate, parseTime, parseUserMention, todayIn } from './parse.js';
 import { planReply, standupReply } from './plan-view.js';
 import { displayName, displayNames, teamToday, type CommandServices, type TeamContext } from './services.js';
-import { DATE_HELP } from './task-args.js';
 
 /** The longest one entry may be. */
 const MAX_ENTRY_CHARS = 1_000;

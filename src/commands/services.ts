@@ -3,7 +3,7 @@ import type { TaskStore } from '../db/tasks-repository.js';
 import type { SlackApi } from '../slack/types.js';
 import { TtlCache } from './cache.js';
 import type { CommandContext } from './command.js';
-import { isValidTimeZone, todayIn, type Today } from './parse.js';
+import { isValidTimeZone, type Today } from './parse.js';
 
 /** What the team commands work with: stores scoped by team, a clock, and cached Slack look-ups. */
 export interface CommandServices {
@@ -38,11 +38,6 @@ export async function teamToday(context: TeamContext): Promise<Today> {
   const { services, teamId, slack } = context;
   const timeZone = await services.zones.get(teamId, () => loadTimeZone(slack)).catch(() => 'UTC');
   return { now: services.now(), timeZone };
-}
-
-/** The calendar day (`YYYY-MM-DD`) it is now in the workspace. */
-export async function teamDate(context: TeamContext): Promise<string> {
-  return todayIn(await teamToday(context));
 }
 
 async function loadTimeZone(slack: SlackApi): Promise<string> {

@@ -1,4 +1,4 @@
-import { looksLikeDate, parseDate, parseUserMention, type Today } from './parse.js';
+import { DATE_HELP, looksLikeDate, parseDate, parseUserMention, type Today } from './parse.js';
 
 /** The longest title a task may have. */
 export const MAX_TITLE_CHARS = 500;
@@ -42,6 +42,3 @@ export function titleFrom(words: readonly string[], assignee: string | null = nu
   if (title.length > MAX_TITLE_CHARS) return { ok: false, problem: `That title is too long (${title.length} characters; at most ${MAX_TITLE_CHARS}).` };
   return { ok: true, title, assignee, dueOn };
 }
-
-/** One line on the date forms every command accepts. */
-export const DATE_HELP = 'Dates: `today`, `tomorrow`, `yesterday`, a weekday (`fri`), `2025-05-16`, or `16/05`.';

@@ -1,9 +1,9 @@
 import type { TaskRecord } from '../db/tasks-repository.js';
 import { defuse } from './blocks.js';
 import { defineCommand } from './command.js';
-import { looksLikeDate, parseDate, parseTaskNumber, parseUserMention, todayIn } from './parse.js';
+import { DATE_HELP, looksLikeDate, parseDate, parseTaskNumber, parseUserMention, todayIn } from './parse.js';
 import { displayNames, isWorkspaceAdmin, teamToday, type CommandServices, type TeamContext } from './services.js';
-import { DATE_HELP, parseTaskAdd, titleFrom } from './task-args.js';
+import { parseTaskAdd, titleFrom } from './task-args.js';
 import { taskListReply, taskReply } from './task-view.js';
 import { closest } from './tokenize.js';
 
