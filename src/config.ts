@@ -17,6 +17,8 @@ export interface Config {
   readonly pollIntervalMs: number;
   readonly adminAddr: ListenAddress;
   readonly adminUrl: string;
+  /** Whether `FLOTILLA_ADMIN_URL` was given; if not, the CLI prefers the address the daemon wrote into `dataDir/admin-url`. */
+  readonly isAdminUrlSet: boolean;
   /** Undefined → generated into `dataDir/admin-token`. */
   readonly adminToken: string | undefined;
   /** Undefined → generated into `dataDir/encryption-key`. */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: v.FLOTILLA_POLL_INTERVAL_MS,
     adminAddr: Object.freeze({ host, port }),
     adminUrl: v.FLOTILLA_ADMIN_URL.replace(/\/+$/, ''),
+    isAdminUrlSet: input.FLOTILLA_ADMIN_URL !== undefined,
     adminToken: v.FLOTILLA_ADMIN_TOKEN,
     encryptionKey: v.FLOTILLA_ENCRYPTION_KEY === undefined ? undefined : parseKey(v.FLOTILLA_ENCRYPTION_KEY),
     logLevel: v.LOG_LEVEL,

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { AdminClient, resolveAdminTarget } from './admin/client.js';
 import { buildProgram } from './cli/program.js';
 import { loadConfig, type Config } from './config.js';
 import { Daemon } from './daemon.js';
 import { openDatabase } from './db/database.js';
+import { runDemo } from './demo.js';
 import { migrateToLatest } from './db/migrate.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
 import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
@@ -53,7 +55,7 @@ async function start(): Promise<number> {
   installCrashGuards(logger);
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({ config, logger });
+    daemon = await Daemon.start({ config, logger, version });
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
     process.stderr.write(`flotilla: could not start: ${redactSecrets(errorMessage(error))}\n`);
@@ -95,7 +97,12 @@ async function migrate(): Promise<number> {
   }
 }
 
-const program = buildProgram({ start, migrate }, version);
+/** A client for the running daemon (config errors reach the CLI as ConfigError, which it prints). */
+async function admin(): Promise<AdminClient> {
+  return new AdminClient(await resolveAdminTarget(loadConfig()));
+}
+
+const program = buildProgram({ start, migrate, admin, demo: () => runDemo({ version }) }, version);
 await program.parseAsync(process.argv);
 // Sockets' close handshakes and client timers may linger after a clean stop: leave now with our code.
 process.exit(process.exitCode ?? 0);

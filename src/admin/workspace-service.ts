@@ -1,5 +1,7 @@
 import { errorMessage, InvalidInputError, NotFoundError, SlackCallError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { SafeEmitter } from '../lib/typed-events.js';
+import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
 import type { WorkerStatus } from '../fleet/worker.js';
@@ -20,6 +22,8 @@ export class WorkspaceService {
     private readonly supervisor: Supervisor,
     private readonly slackApiUrl: string,
     private readonly logger: Logger,
+    /** Where operator removals and the Slack calls made here are reported (metrics). */
+    private readonly events?: SafeEmitter<FleetEvents>,
   ) {}
 
   /**
@@ -33,8 +37,11 @@ export class WorkspaceService {
     let identity;
     try {
       identity = await client.auth.test();
+      this.events?.emit('slack:call', 'auth.test', 'ok');
     } catch (error) {
-      throw new SlackCallError('auth.test', classifySlackError(error).slackError, { cause: errorMessage(error) });
+      const failure = classifySlackError(error);
+      this.events?.emit('slack:call', 'auth.test', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
+      throw new SlackCallError('auth.test', failure.slackError, { cause: errorMessage(error) });
     }
     if (!identity.team_id || !identity.user_id) throw new SlackCallError('auth.test', 'no team or user in the answer');
     await this.repo.upsert({
@@ -70,13 +77,18 @@ export class WorkspaceService {
       const client = createWebClient(record.botToken, { slackApiUrl: this.slackApiUrl, logger: this.logger });
       try {
         await client.auth.revoke();
+        this.events?.emit('slack:call', 'auth.revoke', 'ok');
       } catch (error) {
         const failure = classifySlackError(error);
+        this.events?.emit('slack:call', 'auth.revoke', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
         // A token that is already dead is as revoked as it gets.
         if (failure.kind !== 'dead') throw new SlackCallError('auth.revoke', failure.slackError);
       }
     }
-    await this.repo.remove(teamId, { reason: options.revoke ? 'removed_and_revoked' : 'removed', actor: options.actor });
+    const reason = options.revoke ? 'removed_and_revoked' : 'removed';
+    await this.repo.remove(teamId, { reason, actor: options.actor });
+    this.events?.emit('workspace:removed', teamId, reason);
+    this.logger.info({ team_id: teamId, reason, actor: options.actor }, 'workspace removed by an operator');
     await this.supervisor.reconcile();
   }
 }

@@ -1,23 +1,131 @@
-import { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import type { AdminClient } from '../admin/client.js';
+import { ConfigError, errorMessage, FlotillaError } from '../lib/errors.js';
+import { redactSecrets } from '../lib/logger.js';
+import { countByState, formatDuration, formatWorkspaces } from './format.js';
 
-/** What the process entry provides for the commands that run in-process. */
+/** What the process entry provides to the commands. */
 export interface ProgramActions {
   /** Runs the daemon until SIGTERM. Resolves to the exit code. */
   start(): Promise<number>;
   /** Applies migrations. Resolves to the exit code. */
   migrate(): Promise<number>;
+  /** Runs the interactive demo. Resolves to the exit code. */
+  demo(): Promise<number>;
+  /** A client for the running daemon's admin API (rejects when no token can be found or the config is bad). */
+  admin(): Promise<AdminClient>;
 }
 
-/** The `flotilla` command line. Sets `process.exitCode`; never calls `process.exit` itself. */
-export function buildProgram(actions: ProgramActions, version: string): Command {
+/** Where commands write; the process streams unless a test gives others. */
+export interface ProgramOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: ProgramOutput = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/**
+ * The `flotilla` command line. Sets `process.exitCode`; never calls
+ * `process.exit` itself. Every failure prints one line to stderr,
+ * `flotilla: <what is wrong>`, and sets a non-zero exit code.
+ */
+export function buildProgram(actions: ProgramActions, version: string, io: ProgramOutput = processOutput): Command {
   const program = new Command('flotilla')
     .description('Keeps a fleet of Slack bots online: one supervised connection per workspace.')
     .version(version)
     .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text) });
   program.command('start').description('migrate, start the supervisor and admin server, run until SIGTERM')
     .action(async () => { process.exitCode = await actions.start(); });
   program.command('migrate').description('apply database migrations and exit')
     .action(async () => { process.exitCode = await actions.migrate(); });
+  program.command('demo').description('try flotilla without Slack: built-in Slack emulator, daemon, two sample workspaces, a chat in your terminal')
+    .action(async () => { process.exitCode = await actions.demo(); });
+  program.command('status').description('fleet summary of the running daemon: version, uptime, readiness, workspaces by state')
+    .option('--json', 'print JSON')
+    .action(guarded(io, async (options: { json?: boolean }) => status(await actions.admin(), io, options.json === true)));
+  addWorkspaceCommands(program.command('workspace').description('add, list, restart and remove workspaces of the running daemon'), actions, io);
   return program;
+}
+
+function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: ProgramOutput): void {
+  workspace.command('add').description('validate the tokens with Slack (auth.test), store them encrypted, connect at once; prints the team id')
+    .requiredOption('--bot-token <token>', 'bot token (xoxb-…)')
+    .option('--app-token <token>', 'app-level token (xapp-…) for Socket Mode')
+    .addOption(new Option('--transport <kind>', 'connection kind (default: socket-mode with --app-token)').choices(['socket-mode', 'rtm']))
+    .action(guarded(io, async (options: { botToken: string; appToken?: string; transport?: 'socket-mode' | 'rtm' }) => {
+      const teamId = await (await actions.admin()).addWorkspace({
+        botToken: options.botToken,
+        ...(options.appToken === undefined ? {} : { appToken: options.appToken }),
+        ...(options.transport === undefined ? {} : { transport: options.transport }),
+      });
+      io.out(`${teamId}\n`);
+    }));
+  workspace.command('list').description('every workspace: team, name, transport, state, connected for, last event, restarts, last error')
+    .option('--json', 'print a JSON array (times as ISO 8601 or null)')
+    .action(guarded(io, async (options: { json?: boolean }) => {
+      const workspaces = await (await actions.admin()).listWorkspaces();
+      if (options.json) io.out(`${JSON.stringify(workspaces, null, 2)}\n`);
+      else io.out(workspaces.length === 0 ? 'no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`\n' : `${formatWorkspaces(workspaces)}\n`);
+    }));
+  workspace.command('restart').description('drop the connection of TEAM (or of every workspace with --all) and open a fresh one now')
+    .argument('[team]', 'team id, e.g. T0123ABCD')
+    .option('--all', 'every workspace')
+    .action(guarded(io, async (team: string | undefined, options: { all?: boolean }) => {
+      if ((team === undefined) === (options.all !== true)) throw new UsageError('give either a team id or --all');
+      const restarted = await (await actions.admin()).restartWorkspace(team ?? 'all');
+      io.out(`restarting ${restarted} workspace${restarted === 1 ? '' : 's'}\n`);
+    }));
+  workspace.command('remove').description('stop and delete a workspace (its team data stays); --revoke also revokes its bot token with Slack')
+    .argument('<team>', 'team id, e.g. T0123ABCD')
+    .option('--revoke', 'call auth.revoke first, so the token can never be used again')
+    .action(guarded(io, async (team: string, options: { revoke?: boolean }) => {
+      await (await actions.admin()).removeWorkspace(team, { revoke: options.revoke === true, actor: `cli:${currentUser()}` });
+      io.out(`removed ${team}${options.revoke ? ' (token revoked)' : ''}\n`);
+    }));
+}
+
+async function status(admin: AdminClient, io: ProgramOutput, isJson: boolean): Promise<void> {
+  const [health, ready, workspaces] = await Promise.all([admin.health(), admin.ready(), admin.listWorkspaces()]);
+  const counts = countByState(workspaces);
+  if (isJson) {
+    io.out(`${JSON.stringify({ ...health, ready: ready.status === 'ready', checks: ready.checks, workspaces: { total: workspaces.length, ...counts } }, null, 2)}\n`);
+  } else {
+    const failing = Object.entries(ready.checks).filter(([, state]) => state !== 'ok').map(([name]) => name);
+    io.out([
+      `flotilla ${health.version} at ${admin.url}, instance ${health.instance}, up ${formatDuration(health.uptimeSeconds * 1000)}`,
+      ready.status === 'ready' ? 'ready: database ok, supervisor ok' : `NOT READY: ${failing.join(', ')} failing`,
+      `workspaces: ${workspaces.length} (connected ${counts.connected}, connecting ${counts.connecting}, backoff ${counts.backoff}, stopped ${counts.stopped})`,
+    ].join('\n') + '\n');
+  }
+  if (ready.status !== 'ready') process.exitCode = 1;
+}
+
+/** A mistake in how the command was called (exit code 2). */
+class UsageError extends Error {}
+
+/** Runs an action; any failure becomes one line on stderr and a non-zero exit code. */
+function guarded<A extends unknown[]>(io: ProgramOutput, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      const prefix = error instanceof ConfigError ? 'invalid configuration: ' : '';
+      const message = error instanceof FlotillaError || error instanceof UsageError ? error.message : errorMessage(error);
+      io.err(`flotilla: ${prefix}${redactSecrets(message)}\n`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    }
+  };
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -28,8 +29,14 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
 }
 
-/** The process logger: pino JSON lines with secrets redacted. */
+/**
+ * The process logger: pino JSON lines with secrets redacted; with `isPretty`,
+ * human-readable lines (same redaction: it happens before formatting).
+ */
 export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.isPretty
+    ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: options.destination ?? process.stdout })
+    : options.destination;
   return pino(
     {
       level: options.level,
@@ -48,7 +55,7 @@ export function createLogger(options: LoggerOptions): Logger {
         error: (error: unknown) => serializeError(error),
       },
     },
-    options.destination as pino.DestinationStream | undefined,
+    destination as pino.DestinationStream | undefined,
   );
 }
 

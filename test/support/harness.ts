@@ -46,6 +46,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FLOTILLA_CONNECT_RATE: '1000',
     FLOTILLA_SHUTDOWN_GRACE_MS: '5000',
     LOG_LEVEL: 'debug',
+    FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...options.env,
   });

@@ -1,0 +1,139 @@
+import { FlotillaError } from '../lib/errors.js';
+import { adminTokenPath, adminUrlPath, readTrimmed } from './admin-files.js';
+import type { AddWorkspaceBody, ErrorBody, HealthView, ReadyView, WorkspaceView } from './api-types.js';
+
+/** The admin API refused a call, or could not be reached. The message is one line, fit for a terminal. */
+export class AdminClientError extends FlotillaError {
+  readonly code = 'flotilla_admin';
+  constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Where a running daemon is and how to prove we may talk to it. */
+export interface AdminTarget {
+  readonly url: string;
+  readonly token: string;
+  /** Where `url` came from, for error messages. */
+  readonly urlSource: string;
+}
+
+/** What the CLI knows from its configuration. */
+export interface AdminSettings {
+  readonly dataDir: string;
+  readonly adminUrl: string;
+  readonly isAdminUrlSet: boolean;
+  readonly adminToken: string | undefined;
+}
+
+/**
+ * Finds the daemon: `FLOTILLA_ADMIN_URL` when set, else the URL the daemon
+ * wrote into `$FLOTILLA_DATA_DIR/admin-url` when it started listening, else
+ * the default. The token: `FLOTILLA_ADMIN_TOKEN`, else the one the daemon
+ * generated into `$FLOTILLA_DATA_DIR/admin-token`. Rejects with
+ * AdminClientError when no token can be found; never creates one.
+ */
+export async function resolveAdminTarget(settings: AdminSettings): Promise<AdminTarget> {
+  const urlFile = adminUrlPath(settings.dataDir);
+  const written = settings.isAdminUrlSet ? undefined : await readTrimmed(urlFile).catch(() => undefined);
+  const url = (settings.isAdminUrlSet ? settings.adminUrl : written ?? settings.adminUrl).replace(/\/+$/, '');
+  const urlSource = settings.isAdminUrlSet ? 'FLOTILLA_ADMIN_URL' : written !== undefined ? urlFile : 'the default FLOTILLA_ADMIN_URL';
+  if (settings.adminToken !== undefined) return { url, token: settings.adminToken, urlSource };
+  const tokenFile = adminTokenPath(settings.dataDir);
+  let token: string | undefined;
+  try {
+    token = await readTrimmed(tokenFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new AdminClientError(`cannot read the admin token in ${tokenFile} (${code}); run as the daemon's user or set FLOTILLA_ADMIN_TOKEN`);
+  }
+  if (token === undefined) {
+    throw new AdminClientError(`no admin token: FLOTILLA_ADMIN_TOKEN is unset and ${tokenFile} does not exist (set FLOTILLA_DATA_DIR to the daemon's data dir, or FLOTILLA_ADMIN_TOKEN)`);
+  }
+  return { url, token, urlSource };
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The admin API over HTTP: what the CLI (and the demo) use to reach a
+ * running daemon. Every method rejects with AdminClientError carrying a
+ * one-line message: unreachable daemon, refused token, or the daemon's own
+ * `{error: {message}}`.
+ */
+export class AdminClient {
+  constructor(private readonly target: AdminTarget, private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
+
+  get url(): string { return this.target.url; }
+
+  health(): Promise<HealthView> {
+    return this.#request<HealthView>('GET', '/healthz');
+  }
+
+  /** Readiness; a 503 "not ready" answer resolves too (it is an answer, not a failure). */
+  ready(): Promise<ReadyView> {
+    return this.#request<ReadyView>('GET', '/readyz', { okStatuses: [200, 503] });
+  }
+
+  async listWorkspaces(): Promise<WorkspaceView[]> {
+    return (await this.#request<{ workspaces: WorkspaceView[] }>('GET', '/v1/workspaces')).workspaces;
+  }
+
+  /** Resolves to the new workspace's team id. */
+  async addWorkspace(body: AddWorkspaceBody): Promise<string> {
+    return (await this.#request<{ teamId: string }>('POST', '/v1/workspaces', { body })).teamId;
+  }
+
+  /** Restarts one team's connection, or every one (`'all'`); resolves to how many. */
+  async restartWorkspace(teamId: string): Promise<number> {
+    return (await this.#request<{ restarted: number }>('POST', `/v1/workspaces/${encodeURIComponent(teamId)}/restart`)).restarted;
+  }
+
+  async removeWorkspace(teamId: string, options: { revoke: boolean; actor?: string }): Promise<void> {
+    const query = new URLSearchParams({ revoke: String(options.revoke), ...(options.actor ? { actor: options.actor } : {}) });
+    await this.#request('DELETE', `/v1/workspaces/${encodeURIComponent(teamId)}?${query.toString()}`);
+  }
+
+  /** The Prometheus text of `/metrics`. */
+  metrics(): Promise<string> {
+    return this.#request<string>('GET', '/metrics', { isText: true });
+  }
+
+  async #request<T>(method: string, path: string, options: { body?: unknown; okStatuses?: number[]; isText?: boolean } = {}): Promise<T> {
+    const { url, token, urlSource } = this.target;
+    let response: Response;
+    try {
+      response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new AdminClientError(`cannot reach the flotilla daemon at ${url} (${whyUnreachable(error)}); is \`flotilla start\` running? (address from ${urlSource})`, undefined, { cause: error });
+    }
+    const text = await response.text();
+    const isOk = (options.okStatuses ?? []).includes(response.status) || response.ok;
+    if (isOk && options.isText) return text as T;
+    const json = parseJson(text);
+    if (isOk && json !== undefined) return json as T;
+    const message = (json as Partial<ErrorBody> | undefined)?.error?.message;
+    if (message) throw new AdminClientError(response.status === 401 ? `the daemon refused the admin token: ${message}` : message, response.status);
+    throw new AdminClientError(`unexpected answer from ${url}${path.split('?')[0]} (HTTP ${response.status}); is ${urlSource} pointing at flotilla?`, response.status);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function whyUnreachable(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer in time';
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === 'string') return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
+  return error instanceof Error ? error.message : String(error);
+}

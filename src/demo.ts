@@ -1,0 +1,175 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AdminClient, resolveAdminTarget } from './admin/client.js';
+import { formatWorkspaces } from './cli/format.js';
+import { loadConfig } from './config.js';
+import { Daemon } from './daemon.js';
+import { SlackEmulator, type EmulatedWorkspace, type PostedMessage } from './emulator/index.js';
+import { errorMessage } from './lib/errors.js';
+import { createLogger, redactSecrets } from './lib/logger.js';
+
+export interface DemoOptions {
+  readonly version: string;
+  readonly input?: NodeJS.ReadableStream;
+  readonly output?: NodeJS.WritableStream;
+}
+
+interface Seat {
+  readonly team: EmulatedWorkspace;
+  readonly transport: 'socket-mode' | 'rtm';
+  dmChannelId?: string;
+}
+
+const HELP = [
+  'Type as a Slack user would, in #general:',
+  '  @flotilla help      mention the bot (try: @flotilla ping, @flotilla task add Buy milk)',
+  '  /flotilla help      the slash command (Socket Mode workspaces)',
+  '  /dm  /channel       talk to the bot in a direct message / back to #general',
+  '  /team               switch to the other workspace',
+  '  /admin              type as the workspace admin (again: back to alice)',
+  '  /status             the fleet as operators see it (flotilla workspace list)',
+  '  /help  /quit        this help / stop the demo (or Ctrl-D)',
+].join('\n');
+
+/**
+ * `flotilla demo`: the built-in Slack emulator, the daemon on a throw-away
+ * embedded database, two sample workspaces (one Socket Mode, one RTM) added
+ * through the admin API, and a terminal chat in which the user types as a
+ * Slack user and sees the bot's replies. The environment is ignored on
+ * purpose: the demo never touches a real database or Slack. Resolves to the
+ * exit code once the input ends or `/quit` is typed; removes its temp dir.
+ */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const write = (line: string): void => void output.write(`${line}\n`);
+  write('Starting the flotilla demo: Slack emulator, daemon on a throw-away embedded database, two workspaces…');
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-demo-'));
+  const logPath = join(dataDir, 'flotilla.log');
+  const logStream = createWriteStream(logPath);
+  const slack = await SlackEmulator.start();
+  let daemon: Daemon | undefined;
+  try {
+    const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'debug' });
+    daemon = await Daemon.start({ config, logger: createLogger({ level: 'debug', destination: logStream }), version: options.version });
+    const admin = new AdminClient(await resolveAdminTarget({ dataDir, adminUrl: daemon.adminUrl, isAdminUrlSet: true, adminToken: undefined }));
+    const seats: Seat[] = [
+      { team: slack.createWorkspace({ name: 'Acme' }), transport: 'socket-mode' },
+      { team: slack.createWorkspace({ name: 'Globex' }), transport: 'rtm' },
+    ];
+    for (const { team, transport } of seats) {
+      await admin.addWorkspace({ botToken: team.botToken, transport, ...(transport === 'socket-mode' ? { appToken: team.appToken } : {}) });
+    }
+    await waitConnected(admin, seats.length);
+    write(`Ready: ${seats.map((s) => `${s.team.teamName} (${s.team.teamId}, ${s.transport})`).join(' and ')} are connected.`);
+    write(`Daemon log: ${logPath}`);
+    write(`Admin API: ${daemon.adminUrl}; in another terminal: FLOTILLA_DATA_DIR=${dataDir} flotilla workspace list`);
+    write(HELP);
+    await chat({ slack, admin, seats, input, output });
+    return 0;
+  } catch (error) {
+    write(`flotilla demo: ${redactSecrets(errorMessage(error))} (log: ${logPath})`);
+    return 1;
+  } finally {
+    await daemon?.stop();
+    await slack.stop();
+    await new Promise<void>((resolve) => logStream.end(resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function waitConnected(admin: AdminClient, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const workspaces = await admin.listWorkspaces();
+    if (workspaces.length === count && workspaces.every((w) => w.state === 'connected')) return;
+    if (Date.now() > deadline) throw new Error(`workspaces did not connect: ${workspaces.map((w) => `${w.teamName} ${w.state} ${w.lastError ?? ''}`).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface ChatDeps {
+  readonly slack: SlackEmulator;
+  readonly admin: AdminClient;
+  readonly seats: Seat[];
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+}
+
+/** The terminal session; resolves when the input ends or the user quits. */
+function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
+  const isTty = (output as { isTTY?: boolean }).isTTY === true && (input as { isTTY?: boolean }).isTTY === true;
+  const rl = createInterface({ input, output, terminal: isTty });
+  let seat = seats[0]!;
+  let isDm = false;
+  let isAdmin = false;
+  const prompt = (): void => {
+    if (!isTty) return;
+    rl.setPrompt(`${isAdmin ? 'admin' : 'alice'}@${seat.team.teamName} ${isDm ? '(DM with flotilla)' : '#general'}> `);
+    rl.prompt(true);
+  };
+  const say = (line: string): void => {
+    output.write(isTty ? `\r\x1b[K${line}\n` : `${line}\n`);
+    prompt();
+  };
+  const channel = (): string => (isDm ? (seat.dmChannelId ??= slack.createChannel(seat.team.teamId, { isIm: true }).channelId) : seat.team.generalChannelId);
+  const user = (): string => (isAdmin ? seat.team.adminUserId : seat.team.userId);
+
+  const unsubscribe = slack.on('posted', (message: PostedMessage) => {
+    const from = seats.find((s) => s.team.teamId === message.teamId);
+    if (!from) return;
+    const where = from === seat ? '' : `[${from.team.teamName}] `;
+    const only = message.method === 'chat.postEphemeral' || message.responseType === 'ephemeral' ? ' (only visible to you)' : '';
+    say(`${where}flotilla${only}: ${plainText(message.text, from.team)}`);
+  });
+
+  const commands: Record<string, () => void | Promise<void>> = {
+    '/help': () => say(HELP),
+    '/dm': () => { isDm = true; say('Now in a direct message with flotilla (no mention needed).'); },
+    '/channel': () => { isDm = false; say('Back in #general.'); },
+    '/admin': () => { isAdmin = !isAdmin; say(`You are now ${isAdmin ? 'admin (a workspace admin)' : 'alice'}.`); },
+    '/team': () => {
+      seat = seats[(seats.indexOf(seat) + 1) % seats.length]!;
+      say(`Now in ${seat.team.teamName} (${seat.transport}).`);
+    },
+    '/status': async () => say(formatWorkspaces(await admin.listWorkspaces())),
+    '/quit': () => rl.close(),
+    '/exit': () => rl.close(),
+  };
+
+  rl.on('line', (line) => {
+    const text = line.trim();
+    if (text === '') return prompt();
+    const command = commands[text.toLowerCase()];
+    const run = async (): Promise<void> => {
+      if (command) return command();
+      if (/^\/flotilla\b/i.test(text)) {
+        if (seat.transport !== 'socket-mode') return say(`Slash commands arrive over Socket Mode; ${seat.team.teamName} uses RTM. Try /team.`);
+        slack.sendSlashCommand(seat.team.teamId, { user: user(), channel: channel(), text: text.replace(/^\/flotilla\s*/i, '') });
+        return;
+      }
+      if (text.startsWith('/')) return say(`Unknown demo command ${text.split(/\s/)[0]}; /help lists them.`);
+      slack.postUserMessage(seat.team.teamId, { user: user(), channel: channel(), text: text.replace(/@flotilla\b/gi, `<@${seat.team.botUserId}>`) });
+      prompt();
+    };
+    run().catch((error: unknown) => say(`(demo) ${redactSecrets(errorMessage(error))}`));
+  });
+  prompt();
+  return new Promise((resolve) => rl.once('close', () => {
+    unsubscribe();
+    resolve();
+  }));
+}
+
+/** Slack's markup as a user sees it: `<@U…>` as a name, `<#C…|name>` and `<url|text>` as their labels. */
+function plainText(text: string, team: EmulatedWorkspace): string {
+  return text
+    .replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => `@${id === team.botUserId ? 'flotilla' : id === team.userId ? 'alice' : id === team.adminUserId ? 'admin' : id}`)
+    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
