@@ -71,6 +71,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false } },
   });
+  app.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415, not a confusing schema error
   installHooks(app, options, logger);
   installRoutes(app, options);
   await app.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
