@@ -1,0 +1,30 @@
+import type { BenchWorkspace } from '../emulator-child.js';
+
+/** Names of the three contenders, in report order. */
+export const CONTENDERS = ['flotilla', 'bolt', 'floor'] as const;
+export type ContenderName = (typeof CONTENDERS)[number];
+
+/** One way of keeping N Slack workspaces connected and answering `ping`, run in its own process. */
+export interface Contender {
+  /** Loads what an empty process of this kind has (framework, database…), connecting nothing. */
+  init(apiUrl: string): Promise<void>;
+  /** Gives it the workspaces (flotilla: rows in its database); connects nothing yet. */
+  prepare(workspaces: readonly BenchWorkspace[]): Promise<void>;
+  /** Connects every workspace; resolves when the contender itself sees them all connected. */
+  connect(): Promise<void>;
+  /** How many workspaces it sees connected now. */
+  connectedCount(): number;
+  /** Contender-specific measurements (flotilla: reconcile time). */
+  extra(): Promise<Record<string, unknown>>;
+  /** Closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Polls `isDone` every `everyMs` until true; rejects after `timeoutMs`. */
+export async function until(isDone: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isDone()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

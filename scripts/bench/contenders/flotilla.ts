@@ -1,0 +1,118 @@
+/**
+ * flotilla as it runs in production: the real Daemon (supervisor, workers, dispatcher, database),
+ * workspaces as rows in its database. Embedded PGlite in a temp dir unless DATABASE_URL is set.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../../../src/config.js';
+import { Daemon } from '../../../src/daemon.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import { SecretBox } from '../../../src/lib/secret-box.js';
+import type { BenchWorkspace } from '../emulator-child.js';
+import { until, type Contender } from './contender.js';
+
+/** Rows per INSERT when loading workspaces in bulk. */
+const INSERT_CHUNK = 500;
+
+/** Where rows are inserted: sealed exactly as WorkspaceRepository.upsert seals them. */
+export interface BulkRow { readonly teamId: string; readonly teamName: string; readonly botToken: string; readonly appToken: string; readonly appId: string; readonly botUserId: string; readonly botId: string }
+
+/** Inserts rows in bulk (the repository has no bulk path; its per-row upsert costs a round trip each). */
+export async function insertRows(daemon: Daemon, key: string, rows: readonly BulkRow[], enabled: boolean): Promise<void> {
+  const box = new SecretBox(key);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK).map((w) => ({
+      team_id: w.teamId,
+      team_name: w.teamName,
+      team_domain: null,
+      transport: 'socket-mode' as const,
+      // The context strings mirror src/db/workspace-repository.ts (botContext / appContext).
+      bot_token_enc: box.seal(w.botToken, `workspaces.bot_token:${w.teamId}`),
+      app_token_enc: box.seal(w.appToken, `workspaces.app_token:${w.teamId}`),
+      app_id: w.appId,
+      bot_user_id: w.botUserId,
+      bot_id: w.botId,
+      enabled,
+    }));
+    await daemon.db.kysely.insertInto('workspaces').values(chunk).execute();
+  }
+}
+
+/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `warn`. */
+export async function startDaemon(apiUrl: string, connectRate: number): Promise<{ daemon: Daemon; key: string; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
+  const key = SecretBox.generateKey();
+  const config = loadConfig({
+    DATABASE_URL: process.env['DATABASE_URL'],
+    FLOTILLA_DATA_DIR: dataDir,
+    SLACK_API_URL: apiUrl,
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+    FLOTILLA_CONNECT_RATE: String(connectRate),
+    FLOTILLA_POLL_INTERVAL_MS: String(86_400_000),
+    FLOTILLA_ENCRYPTION_KEY: key,
+  });
+  const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+  const daemon = await Daemon.start({ config, logger });
+  return { daemon, key, dataDir };
+}
+
+/** Times `supervisor.reconcile()` `times` times; returns each duration in ms. */
+export async function timeReconcile(daemon: Daemon, times: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    await daemon.supervisor.reconcile();
+    out.push(Math.round((performance.now() - t0) * 100) / 100);
+  }
+  return out;
+}
+
+export class FlotillaContender implements Contender {
+  #daemon: Daemon | undefined;
+  #key = '';
+  #dataDir = '';
+  #count = 0;
+
+  constructor(private readonly connectRate: number) {}
+
+  async init(apiUrl: string): Promise<void> {
+    const started = await startDaemon(apiUrl, this.connectRate);
+    this.#daemon = started.daemon;
+    this.#key = started.key;
+    this.#dataDir = started.dataDir;
+  }
+
+  async prepare(workspaces: readonly BenchWorkspace[]): Promise<void> {
+    await insertRows(this.#need(), this.#key, workspaces, true);
+    this.#count = workspaces.length;
+  }
+
+  async connect(): Promise<void> {
+    const daemon = this.#need();
+    await daemon.supervisor.reconcile();
+    await until(() => this.connectedCount() >= this.#count, 30 * 60_000, 'flotilla workers connected', 200);
+  }
+
+  connectedCount(): number {
+    return this.#need().supervisor.statuses().filter((s) => s.state === 'connected').length;
+  }
+
+  async extra(): Promise<Record<string, unknown>> {
+    const t0 = performance.now();
+    const rows = await this.#need().repo.list({ enabledOnly: true });
+    const listMs = Math.round((performance.now() - t0) * 100) / 100;
+    return { reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length };
+  }
+
+  async stop(): Promise<void> {
+    await this.#daemon?.stop();
+    if (this.#dataDir !== '') await rm(this.#dataDir, { recursive: true, force: true });
+  }
+
+  #need(): Daemon {
+    if (this.#daemon === undefined) throw new Error('flotilla contender not initialised');
+    return this.#daemon;
+  }
+}

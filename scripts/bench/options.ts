@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { CONTENDERS, type ContenderName } from './contenders/contender.js';
+
+/** Everything one bench run is told, from flags (see `--help`). */
+export interface BenchOptions {
+  readonly n: number;
+  readonly m: number;
+  readonly rate: number;
+  readonly contenders: readonly ContenderName[];
+  readonly quick: boolean;
+  readonly sweep: boolean;
+  readonly sweepRates: readonly number[];
+  readonly sweepStepMs: number;
+  readonly sweepP95Ms: number;
+  readonly sweepRefine: boolean;
+  readonly storm: boolean;
+  readonly stormPerMinute: number;
+  readonly stormScope: 'app' | 'global';
+  readonly stormTimeoutMs: number;
+  readonly connectRate: number;
+  readonly reconcileRows: number;
+  readonly serverPingMs: number;
+  readonly drainMs: number;
+  readonly maxOldSpaceMb: number;
+  readonly settleMs: number;
+  readonly profile: boolean;
+  readonly outDir: string;
+  readonly label: string;
+}
+
+export const HELP = `npm run bench -- [flags]
+
+  --n N                 workspaces (default 500; quick 20)
+  --m M                 mentions in the main load (default 6000; quick 400)
+  --r R                 mentions per second in the main load (default 200)
+  --contenders LIST     comma list of flotilla,bolt,floor (default all)
+  --quick               small N/M, short sweep: about a minute
+  --no-sweep            skip the rate sweep
+  --sweep-rates LIST    rates tried in order until one fails (default 100,200,400,600,800,1000,1200,1500,2000,2500,3000)
+  --sweep-step-ms MS    length of each sweep step (default 5000; quick 1500)
+  --sweep-p95-ms MS     a step passes when reply p95 is under this (default 100)
+  --no-refine           no bisection between the last pass and the first failure
+  --no-storm            skip the reconnect storm
+  --storm-per-minute K  apps.connections.open limit during the storm (default 1)
+  --storm-scope S       app (per app, as Slack) or global (default app)
+  --storm-timeout-ms MS give up waiting for recovery after (default 300000)
+  --connect-rate K      FLOTILLA_CONNECT_RATE for flotilla (default 1000)
+  --reconcile-rows K    rows for the reconcile timing, 0 to skip (default 100000; quick 10000)
+  --server-ping-ms MS   emulator server ping interval per socket (default 5000)
+  --drain-ms MS         wait for stragglers after a load step (default 5000; quick 3000)
+  --settle-ms MS        settle (with forced GCs) before each memory reading (default 3000)
+  --max-old-space MB    --max-old-space-size for contender processes (default 0 = Node's)
+  --profile             write a CPU profile of the flotilla process to <out>/profiles
+  --out DIR             results directory (default bench/results)
+  --label TEXT          added to result file names
+`;
+
+function numberList(text: string): number[] {
+  return text.split(',').map((s) => Number(s.trim())).filter((v) => Number.isFinite(v) && v > 0);
+}
+
+/** Parses argv; throws on an unknown flag. */
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    options: {
+      help: { type: 'boolean' }, quick: { type: 'boolean' },
+      n: { type: 'string' }, m: { type: 'string' }, r: { type: 'string' }, contenders: { type: 'string' },
+      'no-sweep': { type: 'boolean' }, 'sweep-rates': { type: 'string' }, 'sweep-step-ms': { type: 'string' },
+      'sweep-p95-ms': { type: 'string' }, 'no-refine': { type: 'boolean' },
+      'no-storm': { type: 'boolean' }, 'storm-per-minute': { type: 'string' }, 'storm-scope': { type: 'string' },
+      'storm-timeout-ms': { type: 'string' }, 'connect-rate': { type: 'string' }, 'reconcile-rows': { type: 'string' },
+      'server-ping-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, 'max-old-space': { type: 'string' },
+      'settle-ms': { type: 'string' },
+      profile: { type: 'boolean' }, out: { type: 'string' }, label: { type: 'string' },
+    },
+  });
+  if (v.help) return 'help';
+  const quick = v.quick ?? false;
+  const num = (text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`not a number: ${text}`);
+    return value;
+  };
+  const contenders = (v.contenders ?? CONTENDERS.join(',')).split(',').map((s) => s.trim());
+  for (const c of contenders) if (!(CONTENDERS as readonly string[]).includes(c)) throw new Error(`unknown contender: ${c}`);
+  const scope = v['storm-scope'] ?? 'app';
+  if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
+  return {
+    n: num(v.n, quick ? 20 : 500),
+    m: num(v.m, quick ? 400 : 6000),
+    rate: num(v.r, 200),
+    contenders: contenders as ContenderName[],
+    quick,
+    sweep: !(v['no-sweep'] ?? false),
+    sweepRates: numberList(v['sweep-rates'] ?? (quick ? '200,500,1000,2000' : '100,200,400,600,800,1000,1200,1500,2000,2500,3000')),
+    sweepStepMs: num(v['sweep-step-ms'], quick ? 1500 : 5000),
+    sweepP95Ms: num(v['sweep-p95-ms'], 100),
+    sweepRefine: !(v['no-refine'] ?? quick),
+    storm: !(v['no-storm'] ?? false),
+    stormPerMinute: num(v['storm-per-minute'], 1),
+    stormScope: scope,
+    stormTimeoutMs: num(v['storm-timeout-ms'], 300_000),
+    connectRate: num(v['connect-rate'], 1000),
+    reconcileRows: num(v['reconcile-rows'], quick ? 10_000 : 100_000),
+    serverPingMs: num(v['server-ping-ms'], 5000),
+    drainMs: num(v['drain-ms'], quick ? 3000 : 5000),
+    maxOldSpaceMb: num(v['max-old-space'], 0),
+    settleMs: num(v['settle-ms'], 3000),
+    profile: v.profile ?? false,
+    outDir: v.out ?? 'bench/results',
+    label: v.label ?? '',
+  };
+}
