@@ -3,10 +3,7 @@ import { readFileSync } from 'node:fs';
 import { AdminClient, resolveAdminTarget } from './admin/client.js';
 import { buildProgram } from './cli/program.js';
 import { loadConfig, type Config } from './config.js';
-import { Daemon } from './daemon.js';
-import { openDatabase } from './db/database.js';
-import { runDemo } from './demo.js';
-import { migrateToLatest } from './db/migrate.js';
+import type { Daemon } from './daemon.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
 import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
 
@@ -55,6 +52,7 @@ async function start(): Promise<number> {
   installCrashGuards(logger);
   let daemon: Daemon;
   try {
+    const { Daemon } = await import('./daemon.js');
     daemon = await Daemon.start({ config, logger, version });
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
@@ -84,6 +82,8 @@ async function migrate(): Promise<number> {
   const config = configOrExit();
   if (!config) return 2;
   const logger = processLogger(config);
+  const { openDatabase } = await import('./db/database.js');
+  const { migrateToLatest } = await import('./db/migrate.js');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
     const { applied } = await migrateToLatest(db.kysely);
@@ -102,7 +102,8 @@ async function admin(): Promise<AdminClient> {
   return new AdminClient(await resolveAdminTarget(loadConfig()));
 }
 
-const program = buildProgram({ start, migrate, admin, demo: () => runDemo({ version }) }, version);
+// The daemon, database and demo are imported when used: `flotilla workspace …` starts in a fraction of the time.
+const program = buildProgram({ start, migrate, admin, demo: async () => (await import('./demo.js')).runDemo({ version }) }, version);
 await program.parseAsync(process.argv);
 // Sockets' close handshakes and client timers may linger after a clean stop: leave now with our code.
 process.exit(process.exitCode ?? 0);
