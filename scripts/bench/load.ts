@@ -38,6 +38,8 @@ export interface LoadResult {
   readonly duplicateReplies: number;
   /** Wall time from the first mention to the last reply (or the drain end). */
   readonly elapsedMs: number;
+  /** CPU of the emulator's process while sending (% of one core): near 100 means the emulator limits the rate. */
+  readonly emulatorCpuPct: number;
 }
 
 interface Mention {
@@ -79,6 +81,7 @@ export async function runLoad(slack: SlackEmulator, all: readonly EmulatedWorksp
     envelopes += eventIds.length;
   };
   const startedAt = performance.now();
+  const cpu0 = process.cpuUsage();
   let sent = 0;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
@@ -90,6 +93,7 @@ export async function runLoad(slack: SlackEmulator, all: readonly EmulatedWorksp
     tick();
   });
   const sendEndedAt = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const drainUntil = sendEndedAt + options.drainMs;
   while (performance.now() < drainUntil && (replies < sent || sentAtByEvent.size > 0)) {
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -118,5 +122,6 @@ export async function runLoad(slack: SlackEmulator, all: readonly EmulatedWorksp
     missingReplies: sent - replies,
     duplicateReplies: duplicates,
     elapsedMs: Math.round(lastReplyAt - startedAt),
+    emulatorCpuPct: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, sendEndedAt - startedAt)) * 100),
   };
 }

@@ -15,6 +15,7 @@ export interface BenchReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGb: number; readonly node: string; readonly platform: string; readonly openFiles: string };
+  readonly revision: string;
   readonly command: string;
   readonly options: BenchOptions;
   readonly results: readonly ContenderResult[];
@@ -36,7 +37,10 @@ const ROWS: readonly Row[] = [
   ['lost acks (>3 s)', (r) => r.load.lostAcks, true],
   ['missing replies', (r) => r.load.missingReplies, true],
   ['duplicate replies', (r) => r.load.duplicateReplies, true],
+  ['idle CPU, all connected (% of a core)', (r) => r.idleCpuPct, true],
+  ['CPU during the load (% of a core)', (r) => r.load.contenderCpuPct, true],
   ['CPU ms per 1,000 mentions', (r) => r.cpuMsPer1000Mentions, true],
+  ['emulator CPU during the load (%)', (r) => r.load.emulatorCpuPct, true],
   ['sustained rate, reply p95 < limit (/s)', (r) => r.sweep?.sustainedRate ?? null, false],
   ['storm: recovery (s)', (r) => (r.storm?.recoveryMs ?? null) === null ? null : (r.storm?.recoveryMs as number) / 1000, true],
   ['storm: 429 on apps.connections.open', (r) => r.storm?.rateLimited ?? null, true],
@@ -107,7 +111,7 @@ export function markdownReport(report: BenchReport): string {
   const parts = [
     `# flotilla bench — N=${o.n}, M=${o.m} at ${o.rate}/s`,
     '',
-    `${report.startedAt} · ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}, open files ${m.openFiles}`,
+    `${report.startedAt} · revision ${report.revision} · ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}, open files ${m.openFiles}`,
     '',
     `\`${report.command}\``,
     '',

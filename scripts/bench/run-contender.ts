@@ -14,12 +14,15 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 
 interface Memory { readonly rss: number; readonly heapUsed: number }
 
+/** A load step with the contender's CPU over it (% of one core, from first mention to last reply). */
+export type StepResult = LoadResult & { readonly contenderCpuPct: number; readonly contenderCpuMs: number };
+
 export interface SweepResult {
   /** Highest rate that passed (reply p95 under the limit, nothing missing or lost); 0 if none did. */
   readonly sustainedRate: number;
   /** The lowest rate that failed, when one did. */
   readonly failedRate: number | null;
-  readonly steps: readonly (LoadResult & { readonly passed: boolean })[];
+  readonly steps: readonly (StepResult & { readonly passed: boolean })[];
 }
 
 export interface StormResult {
@@ -30,7 +33,7 @@ export interface StormResult {
   readonly connectionOpens: number;
   readonly rateLimited: number;
   /** One mention to every workspace after recovery. */
-  readonly verify: LoadResult | null;
+  readonly verify: StepResult | null;
 }
 
 export interface ContenderResult {
@@ -41,9 +44,11 @@ export interface ContenderResult {
     readonly before: Memory; readonly after: Memory;
     readonly rssPerConnectionKb: number; readonly heapPerConnectionKb: number;
   };
-  readonly load: LoadResult;
-  /** CPU (user + system) the contender spent per 1,000 mentions during the main load. */
+  readonly load: StepResult;
+  /** CPU (user + system) the contender spent per 1,000 mentions during the main load (idle keepalive included). */
   readonly cpuMsPer1000Mentions: number;
+  /** CPU of the contender with every socket connected and no traffic (% of one core, over `idleMs`). */
+  readonly idleCpuPct: number;
   readonly sweep: SweepResult | null;
   readonly storm: StormResult | null;
   readonly extra: Record<string, unknown>;
@@ -89,21 +94,33 @@ async function phases(name: ContenderName, o: BenchOptions, emulator: ChildHandl
     heapPerConnectionKb: kb((after.heapUsed - before.heapUsed) / o.n),
   };
   log(name, `memory per connection: rss ${memory.rssPerConnectionKb} KB, heap ${memory.heapPerConnectionKb} KB`);
-  const load = (rate: number, count: number, teams?: number): Promise<LoadResult> => emulator.call<LoadResult>('load', {
-    rate, count, drainMs: o.drainMs, ackLostMs: 3_000, ...(teams === undefined ? {} : { teams }),
-  } satisfies LoadOptions);
+  const cpuMsOf = async (during: () => Promise<unknown>): Promise<number> => {
+    const cpu0 = await contender.call<NodeJS.CpuUsage>('cpu');
+    await during();
+    const cpu1 = await contender.call<NodeJS.CpuUsage>('cpu');
+    return (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+  };
+  const idleMs = Math.min(5_000, o.settleMs * 2);
+  const idleCpuPct = Math.round(((await cpuMsOf(() => sleep(idleMs))) / idleMs) * 1000) / 10;
+  log(name, `idle CPU ${idleCpuPct} % of a core`);
+  const load = async (rate: number, count: number): Promise<StepResult> => {
+    let step: LoadResult | undefined;
+    const cpuMs = await cpuMsOf(async () => {
+      step = await emulator.call<LoadResult>('load', { rate, count, drainMs: o.drainMs, ackLostMs: 3_000 } satisfies LoadOptions);
+    });
+    const done = step as LoadResult;
+    return { ...done, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
+  };
   await load(o.rate, Math.min(o.m, Math.max(50, o.rate)));
-  const cpu0 = await contender.call<NodeJS.CpuUsage>('cpu');
   const main = await load(o.rate, o.m);
-  const cpu1 = await contender.call<NodeJS.CpuUsage>('cpu');
-  const cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+  const cpuMs = main.contenderCpuMs;
   log(name, `load ${o.m} @ ${o.rate}/s: reply p50/p95/p99 ${main.reply.p50}/${main.reply.p95}/${main.reply.p99} ms, missing ${main.missingReplies}, lost acks ${main.lostAcks}`);
   const extra = await contender.call<Record<string, unknown>>('extra');
   const sweep = o.sweep ? await rateSweep(name, o, load) : null;
   const storm = o.storm ? await reconnectStorm(name, o, emulator, contender, load) : null;
   const emulatorRss = (await emulator.call<NodeJS.MemoryUsage>('memory')).rss;
   return {
-    name, n: o.n, connectMs, memory, load: main, cpuMsPer1000Mentions: Math.round((cpuMs / Math.max(1, main.sent)) * 1000 * 10) / 10,
+    name, n: o.n, connectMs, memory, load: main, idleCpuPct, cpuMsPer1000Mentions: Math.round((cpuMs / Math.max(1, main.sent)) * 1000 * 10) / 10,
     sweep, storm, extra, emulatorRssMb: Math.round(emulatorRss / 1048576),
   };
 }
@@ -122,15 +139,15 @@ function passes(step: LoadResult, p95LimitMs: number): boolean {
     && step.lostAcks === 0 && step.sentRate >= step.rate * 0.9;
 }
 
-async function rateSweep(name: string, o: BenchOptions, load: (rate: number, count: number) => Promise<LoadResult>): Promise<SweepResult> {
-  const steps: (LoadResult & { passed: boolean })[] = [];
+async function rateSweep(name: string, o: BenchOptions, load: (rate: number, count: number) => Promise<StepResult>): Promise<SweepResult> {
+  const steps: (StepResult & { passed: boolean })[] = [];
   let sustainedRate = 0;
   let failedRate: number | null = null;
   const tryRate = async (rate: number): Promise<boolean> => {
     const step = await load(rate, Math.ceil((rate * o.sweepStepMs) / 1000));
     const passed = passes(step, o.sweepP95Ms);
     steps.push({ ...step, passed });
-    log(name, `sweep ${rate}/s (sent ${step.sentRate}/s): reply p95 ${step.reply.p95} ms, missing ${step.missingReplies}, lost acks ${step.lostAcks} → ${passed ? 'pass' : 'FAIL'}`);
+    log(name, `sweep ${rate}/s (sent ${step.sentRate}/s): reply p95 ${step.reply.p95} ms, missing ${step.missingReplies}, lost acks ${step.lostAcks} CPU bot ${step.contenderCpuPct} % emulator ${step.emulatorCpuPct} % → ${passed ? 'pass' : 'FAIL'}`);
     return passed;
   };
   for (const rate of o.sweepRates) {
@@ -154,7 +171,7 @@ async function rateSweep(name: string, o: BenchOptions, load: (rate: number, cou
 
 async function reconnectStorm(
   name: string, o: BenchOptions, emulator: ChildHandle, contender: ChildHandle,
-  load: (rate: number, count: number) => Promise<LoadResult>,
+  load: (rate: number, count: number) => Promise<StepResult>,
 ): Promise<StormResult> {
   await sleep(Math.min(3_000, o.settleMs));
   const limit = { perMinute: o.stormPerMinute, scope: o.stormScope };
