@@ -45,12 +45,37 @@ function installCrashGuards(logger: Logger): void {
   process.on('unhandledRejection', onFault('unhandledRejection'));
 }
 
+/**
+ * Runs the daemon until a signal. Signal handlers are installed before the
+ * daemon starts (its workers connect while it is still starting): a SIGTERM
+ * that arrives then stops it as soon as it is up; a second signal exits at once.
+ */
 async function start(): Promise<number> {
   const config = configOrExit();
   if (!config) return 2;
   const logger = processLogger(config);
   installCrashGuards(logger);
-  let daemon: Daemon;
+  let daemon: Daemon | undefined;
+  let signals = 0;
+  let resolveExit!: (code: number) => void;
+  const exitCode = new Promise<number>((resolve) => { resolveExit = resolve; });
+  const stop = (running: Daemon): void => {
+    running.stop().then(() => resolveExit(0), (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      resolveExit(1);
+    });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down (send again to force)');
+    if (daemon) stop(daemon);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     const { Daemon } = await import('./daemon.js');
     daemon = await Daemon.start({ config, logger, version });
@@ -59,23 +84,8 @@ async function start(): Promise<number> {
     process.stderr.write(`flotilla: could not start: ${redactSecrets(errorMessage(error))}\n`);
     return 1;
   }
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signals += 1;
-      if (signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      logger.info({ signal }, 'shutting down (send again to force)');
-      daemon.stop().then(() => resolve(0), (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        resolve(1);
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  if (signals > 0) stop(daemon);
+  return exitCode;
 }
 
 async function migrate(): Promise<number> {
