@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { AdminClient, resolveAdminTarget } from './admin/client.js';
 import { formatWorkspaces } from './cli/format.js';
 import { loadConfig } from './config.js';
+import { installCrashGuards } from './crash-guards.js';
 import { Daemon } from './daemon.js';
 import { SlackEmulator, type EmulatedWorkspace, type PostedMessage } from './emulator/index.js';
 import { errorMessage } from './lib/errors.js';
@@ -54,7 +55,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let daemon: Daemon | undefined;
   try {
     const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'debug' });
-    daemon = await Daemon.start({ config, logger: createLogger({ level: 'debug', destination: logStream }), version: options.version });
+    const logger = createLogger({ level: 'debug', destination: logStream });
+    installCrashGuards(logger);
+    daemon = await Daemon.start({ config, logger, version: options.version });
     const admin = new AdminClient(await resolveAdminTarget({ dataDir, adminUrl: daemon.adminUrl, isAdminUrlSet: true, adminToken: undefined }));
     const seats: Seat[] = [
       { team: slack.createWorkspace({ name: 'Acme' }), transport: 'socket-mode' },
@@ -157,9 +160,16 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
     };
     run().catch((error: unknown) => say(`(demo) ${redactSecrets(errorMessage(error))}`));
   });
+  // Ctrl-C at the prompt, or SIGINT/SIGTERM from outside: end the session, so the demo cleans up after itself.
+  const quit = (): void => rl.close();
+  rl.on('SIGINT', quit);
+  process.once('SIGINT', quit);
+  process.once('SIGTERM', quit);
   prompt();
   return new Promise((resolve) => rl.once('close', () => {
     unsubscribe();
+    process.off('SIGINT', quit);
+    process.off('SIGTERM', quit);
     resolve();
   }));
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { AdminClient, resolveAdminTarget } from './admin/client.js';
 import { buildProgram } from './cli/program.js';
+import { installCrashGuards } from './crash-guards.js';
 import { loadConfig, type Config } from './config.js';
 import type { Daemon } from './daemon.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
@@ -24,26 +25,6 @@ function processLogger(config: Config): Logger {
   return createLogger({ level: config.logLevel, isPretty: process.stdout.isTTY === true });
 }
 
-/**
- * Errors thrown from inside Slack's client libraries (a dead token during
- * their own reconnect, disconnect() during a reconnect, rtm-api's state
- * machine) must not take down the fleet: log them and carry on. Anything else
- * is a bug of ours: log it and exit, so systemd restarts a clean process.
- */
-function installCrashGuards(logger: Logger): void {
-  const isFromSlackClient = (error: unknown): boolean =>
-    error instanceof Error && /[\\/]node_modules[\\/](@slack[\\/]|finity[\\/]|undici[\\/]|ws[\\/])/.test(error.stack ?? '');
-  const onFault = (kind: string) => (error: unknown): void => {
-    if (isFromSlackClient(error)) {
-      logger.warn({ err: error, kind }, 'error inside a Slack client library; its worker recovers');
-      return;
-    }
-    logger.fatal({ err: error, kind }, 'unexpected error; exiting');
-    process.exit(70);
-  };
-  process.on('uncaughtException', onFault('uncaughtException'));
-  process.on('unhandledRejection', onFault('unhandledRejection'));
-}
 
 /**
  * Runs the daemon until a signal. Signal handlers are installed before the

@@ -39,6 +39,15 @@ describe('flotilla demo', () => {
     expect(output()).not.toMatch(/xox[bp]-\d|xapp-\d/);
   }, 90_000);
 
+  it('cleans up on SIGTERM', async () => {
+    demo = spawnFlotilla(['demo'], {});
+    await until(() => demo!.output().includes('Ready: Acme'), 45_000, 'the demo ready');
+    const dataDir = /FLOTILLA_DATA_DIR=(\S+) flotilla/.exec(demo.output())![1]!;
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+    await expect(access(dataDir)).rejects.toThrow();
+  }, 90_000);
+
   it('ends cleanly when its input ends', async () => {
     demo = spawnFlotilla(['demo'], {});
     await until(() => demo!.output().includes('Ready: Acme'), 45_000, 'the demo ready');
