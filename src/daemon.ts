@@ -64,6 +64,7 @@ export class Daemon {
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+    // A stack: undone last-registered first, on stop and on a failed start alike.
     const cleanups: Array<() => Promise<void> | void> = [];
     try {
       const { applied } = await migrateToLatest(db.kysely);
@@ -74,7 +75,11 @@ export class Daemon {
       const ledger = new EventLedger(processed, logger);
       const events = new SafeEmitter<FleetEvents>(logger);
       const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
-      const web = new SlackWeb({ slackApiUrl: config.slackApiUrl, logger });
+      const web = new SlackWeb({
+        slackApiUrl: config.slackApiUrl, userAgent: `flotilla/${options.version ?? 'dev'}`,
+        onCall: (method, outcome) => events.emit('slack:call', method, outcome),
+      });
+      cleanups.push(() => web.close());
       const pool = new ConnectionPool({
         slackApiUrl: config.slackApiUrl, web, pacer: new Pacer(config.connectRatePerSec), events, logger,
         pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
@@ -100,28 +105,28 @@ export class Daemon {
       });
       cleanups.push(() => metrics.close());
       await supervisor.start();
-      cleanups.push(() => supervisor.stop(), () => ledger.flush());
+      cleanups.push(() => ledger.flush(), () => supervisor.stop());
       const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
-      cleanups.unshift(unlisten);
+      cleanups.push(unlisten);
       const pruner = setInterval(() => {
         processed.prune(new Date(Date.now() - KEEP_PROCESSED_MS)).catch((error: unknown) => logger.warn({ err: error }, 'prune failed'));
       }, PRUNE_EVERY_MS).unref();
       cleanups.push(() => clearInterval(pruner));
-      const service = new WorkspaceService(repo, supervisor, config.slackApiUrl, logger, events);
+      const service = new WorkspaceService(repo, supervisor, web, logger, events);
       const admin = await startAdminServer({
         host: config.adminAddr.host, port: config.adminAddr.port, dataDir: config.dataDir,
         token: config.adminToken ?? (await readOrCreateSecret(adminTokenPath(config.dataDir), () => randomSecret(32))),
         workspaces: service, metrics, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
         version: options.version ?? '0.0.0-dev', instanceId, logger,
       });
-      cleanups.unshift(() => admin.close()); // first on stop: no new operator calls while draining
+      cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
       const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
       const count = supervisor.statuses().length;
       logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
       if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
       return daemon;
     } catch (error) {
-      for (const cleanup of cleanups.reverse()) await cleanup();
+      await runCleanups(cleanups, logger);
       await db.close();
       throw error;
     }
@@ -131,11 +136,16 @@ export class Daemon {
   stop(): Promise<void> {
     return (this.#stopping ??= (async () => {
       this.logger.info('stopping');
-      for (const cleanup of this.cleanups) {
-        await Promise.resolve(cleanup()).catch((error: unknown) => this.logger.error({ err: error }, 'cleanup failed'));
-      }
+      await runCleanups(this.cleanups, this.logger);
       await this.db.close();
       this.logger.info('stopped');
     })());
+  }
+}
+
+/** Runs cleanups last-registered first; one that fails is logged and the rest still run. */
+async function runCleanups(cleanups: ReadonlyArray<() => Promise<void> | void>, logger: Logger): Promise<void> {
+  for (const cleanup of [...cleanups].reverse()) {
+    await Promise.resolve().then(cleanup).catch((error: unknown) => logger.error({ err: error }, 'cleanup failed'));
   }
 }

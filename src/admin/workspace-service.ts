@@ -7,7 +7,7 @@ import type { Supervisor } from '../fleet/supervisor.js';
 import type { WorkerStatus } from '../fleet/worker.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
-import { createWebClient } from '../slack/web-client.js';
+import type { SlackWeb } from '../slack/web-client.js';
 
 export interface AddWorkspaceInput {
   readonly botToken: string;
@@ -20,9 +20,9 @@ export class WorkspaceService {
   constructor(
     private readonly repo: WorkspaceRepository,
     private readonly supervisor: Supervisor,
-    private readonly slackApiUrl: string,
+    private readonly web: SlackWeb,
     private readonly logger: Logger,
-    /** Where operator removals and the Slack calls made here are reported (metrics). */
+    /** Where operator removals are reported (metrics; Slack calls are counted by `web`). */
     private readonly events?: SafeEmitter<FleetEvents>,
   ) {}
 
@@ -33,15 +33,11 @@ export class WorkspaceService {
    */
   async add(input: AddWorkspaceInput): Promise<string> {
     const connection = connectionOf(input);
-    const client = createWebClient(input.botToken, { slackApiUrl: this.slackApiUrl, logger: this.logger });
-    let identity;
+    let identity: { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string };
     try {
-      identity = await client.auth.test();
-      this.events?.emit('slack:call', 'auth.test', 'ok');
+      identity = await this.web.caller(input.botToken).call('auth.test');
     } catch (error) {
-      const failure = classifySlackError(error);
-      this.events?.emit('slack:call', 'auth.test', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
-      throw new SlackCallError('auth.test', failure.slackError, { cause: errorMessage(error) });
+      throw new SlackCallError('auth.test', classifySlackError(error).slackError, { cause: errorMessage(error) });
     }
     if (!identity.team_id || !identity.user_id) throw new SlackCallError('auth.test', 'no team or user in the answer');
     await this.repo.upsert({
@@ -49,7 +45,7 @@ export class WorkspaceService {
       teamName: identity.team ?? identity.team_id,
       connection,
       botToken: input.botToken,
-      appId: (identity as { app_id?: string }).app_id ?? null,
+      appId: identity.app_id ?? null,
       botUserId: identity.user_id,
       botId: identity.bot_id ?? null,
     });
@@ -74,13 +70,10 @@ export class WorkspaceService {
     const record = await this.repo.get(teamId);
     if (!record) throw new NotFoundError(`no workspace ${teamId}`);
     if (options.revoke) {
-      const client = createWebClient(record.botToken, { slackApiUrl: this.slackApiUrl, logger: this.logger });
       try {
-        await client.auth.revoke();
-        this.events?.emit('slack:call', 'auth.revoke', 'ok');
+        await this.web.caller(record.botToken).call('auth.revoke');
       } catch (error) {
         const failure = classifySlackError(error);
-        this.events?.emit('slack:call', 'auth.revoke', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
         // A token that is already dead is as revoked as it gets.
         if (failure.kind !== 'dead') throw new SlackCallError('auth.revoke', failure.slackError);
       }

@@ -63,7 +63,7 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
     eventId: envelope.eventId,
   };
   const target = { channel: message.channelId, threadTs: message.threadTs };
-  await runHandler(request, (reply) => postReply(deps.caller, target, reply, deps.events, deps.signal), deps);
+  await runHandler(request, (reply) => postReply(deps.caller, target, reply, deps.signal), deps);
 }
 
 async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {

@@ -1,10 +1,8 @@
 import pRetry, { AbortError } from 'p-retry';
 import { sleep } from '../lib/abort.js';
-import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { Reply } from '../slack/types.js';
 import type { SlackCaller } from '../slack/web-client.js';
-import type { FleetEvents } from './fleet-events.js';
 
 /**
  * Posts a reply with `chat.postMessage`, threaded when `threadTs` is set.
@@ -15,7 +13,6 @@ export async function postReply(
   slack: SlackCaller,
   target: { channel: string; threadTs: string | undefined },
   reply: Reply,
-  events: SafeEmitter<FleetEvents>,
   signal: AbortSignal,
 ): Promise<void> {
   await pRetry(
@@ -27,10 +24,8 @@ export async function postReply(
           ...(reply.blocks ? { blocks: reply.blocks } : {}),
           ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
         });
-        events.emit('slack:call', 'chat.postMessage', 'ok');
       } catch (error) {
         const failure = classifySlackError(error);
-        events.emit('slack:call', 'chat.postMessage', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
         if (failure.kind === 'dead' || !isRetryable(failure.slackError)) throw new AbortError(error instanceof Error ? error : String(error));
         if (failure.retryAfterMs) await sleep(failure.retryAfterMs, signal);
         throw error;

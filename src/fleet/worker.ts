@@ -190,14 +190,12 @@ export class Worker implements ConnectionMember {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const result = await this.#slack.call<AuthTest>('auth.test');
-        this.deps.events.emit('slack:call', 'auth.test', 'ok');
         return {
           teamId: result.team_id ?? this.teamId, teamName: result.team ?? this.spec.teamName,
           botUserId: result.user_id ?? '', botId: result.bot_id, appId: result.app_id,
         };
       } catch (error) {
         const failure = classifySlackError(error);
-        this.deps.events.emit('slack:call', 'auth.test', failure.slackError === 'ratelimited' ? 'ratelimited' : 'error');
         this.#lastError = failure.slackError;
         if (failure.kind === 'dead' && (await this.#isTokenDead())) {
           await this.#remove(failure.slackError);

@@ -1,5 +1,6 @@
 import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../lib/logger.js';
+import { SlackHttp, type SlackHttpOptions } from './slack-http.js';
 import type { SlackApi } from './types.js';
 
 /** Adapts pino to the logger interface of Slack's clients (their debug chatter goes to `trace`). */
@@ -32,35 +33,35 @@ export function createWebClient(token: string | undefined, options: WebClientOpt
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? 10_000,
-    // Shared by every workspace: calls of one team must never queue behind another's.
-    maxRequestConcurrency: 10_000,
   });
 }
 
-/** Web API calls made with one token. Errors are the WebClient's (see classifySlackError). */
+/** Web API calls made with one token. Errors carry WebClient's codes (see classifySlackError). */
 export interface SlackCaller {
   call<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>): Promise<T>;
 }
 
 /**
- * One WebClient for the whole fleet, with a caller per token. A WebClient
- * costs ~26 KB of heap (measured: 2,000 clients); per-token callers cost
- * almost nothing, and since rate-limited calls reject at once and each
- * worker retries on its own schedule, a 429 for one team never pauses another.
+ * Web API access for the whole fleet: one keep-alive HTTP client, a caller per
+ * token. Callers cost almost nothing (a WebClient per workspace costs ~26 KB
+ * of heap, measured over 2,000), and since rate-limited calls reject at once
+ * and each worker retries on its own schedule, a 429 for one team never
+ * pauses another.
  */
 export class SlackWeb {
-  readonly #client: WebClient;
-  constructor(options: WebClientOptions) {
-    this.#client = createWebClient(undefined, options);
+  readonly #http: SlackHttp;
+  constructor(options: SlackHttpOptions) {
+    this.#http = new SlackHttp(options);
   }
 
   /** A caller that sends `token` with every call. */
   caller(token: string): SlackCaller {
-    const client = this.#client;
-    return {
-      call: async <T>(method: string, params: Record<string, unknown> = {}) =>
-        (await client.apiCall(method, { ...params, token })) as T,
-    };
+    const http = this.#http;
+    return { call: <T>(method: string, params?: Record<string, unknown>) => http.call<T>(method, token, params) };
+  }
+
+  close(): void {
+    this.#http.close();
   }
 }
 
