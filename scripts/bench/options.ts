@@ -53,6 +53,9 @@ export const HELP = `npm run bench -- [flags]
   --profile             write a CPU profile of the flotilla process to <out>/profiles
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
+
+  Env: DATABASE_URL (flotilla on a PostgreSQL server instead of embedded PGlite),
+       BENCH_LOG_LEVEL (flotilla's log level, default error)
 `;
 
 function numberList(text: string): number[] {

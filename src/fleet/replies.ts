@@ -15,15 +15,16 @@ export async function postReply(
   reply: Reply,
   signal: AbortSignal,
 ): Promise<void> {
+  const params = {
+    channel: target.channel,
+    text: reply.text,
+    ...(reply.blocks ? { blocks: reply.blocks } : {}),
+    ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+  };
   await pRetry(
     async () => {
       try {
-        await slack.call('chat.postMessage', {
-          channel: target.channel,
-          text: reply.text,
-          ...(reply.blocks ? { blocks: reply.blocks } : {}),
-          ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-        });
+        await slack.call('chat.postMessage', params);
       } catch (error) {
         const failure = classifySlackError(error);
         if (failure.kind === 'dead' || !isRetryable(failure.slackError)) throw new AbortError(error instanceof Error ? error : String(error));

@@ -69,13 +69,13 @@ export class Worker implements ConnectionMember {
   readonly #slack: SlackCaller;
   readonly #recent = new RecentKeys();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #ring: RecentEvent[] = [];
+  readonly #ring: Array<{ at: number; kind: string; detail: string }> = [];
   readonly #logger: Logger;
   #done: Promise<void> | undefined;
   #identity: BotIdentity | undefined;
   #inbound: InboundDeps | undefined;
   #connectedSince: Date | null = null;
-  #lastEventAt: Date | null = null;
+  #lastEventAt: number | null = null;
   #restarts = 0;
   #lastError: string | null = null;
   #isDraining = false;
@@ -93,7 +93,9 @@ export class Worker implements ConnectionMember {
 
   get state(): WorkerState { return this.#state.value; }
   get identity(): BotIdentity | undefined { return this.#identity; }
-  get recentEvents(): readonly RecentEvent[] { return this.#ring; }
+  get recentEvents(): readonly RecentEvent[] {
+    return this.#ring.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
+  }
 
   /** Runs the worker; resolves when it is stopped or removed. Never rejects. */
   start(): Promise<void> {
@@ -122,7 +124,7 @@ export class Worker implements ConnectionMember {
       transport: this.spec.connection.transport,
       state: publicState(this.#state.value),
       connectedSince: this.#connectedSince?.toISOString() ?? null,
-      lastEventAt: this.#lastEventAt?.toISOString() ?? null,
+      lastEventAt: this.#lastEventAt === null ? null : new Date(this.#lastEventAt).toISOString(),
       restarts: this.#restarts,
       lastError: this.#lastError,
       owner: this.deps.instanceId,
@@ -156,7 +158,7 @@ export class Worker implements ConnectionMember {
     }
     const receivedAt = performance.now();
     if (envelope.kind !== 'slash_command') void envelope.ack().then(() => this.deps.events.emit('event:acked', this.teamId, performance.now() - receivedAt));
-    this.#lastEventAt = new Date();
+    this.#lastEventAt = Date.now();
     const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
     this.#remember(type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
     this.deps.events.emit('event:received', this.teamId, type);
@@ -250,7 +252,7 @@ export class Worker implements ConnectionMember {
   }
 
   #remember(kind: string, detail: string): void {
-    this.#ring.push({ at: new Date().toISOString(), kind, detail });
+    this.#ring.push({ at: this.#lastEventAt ?? Date.now(), kind, detail });
     if (this.#ring.length > RING_SIZE) this.#ring.shift();
   }
 }

@@ -36,6 +36,7 @@ export class SlackHttp {
   readonly #base: URL;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
+  readonly #urls = new Map<string, URL>();
 
   constructor(private readonly options: SlackHttpOptions) {
     this.#base = new URL(options.slackApiUrl);
@@ -62,7 +63,11 @@ export class SlackHttp {
   }
 
   #post(method: string, token: string, body: string): Promise<unknown> {
-    const url = new URL(method, this.#base);
+    let url = this.#urls.get(method);
+    if (!url) {
+      url = new URL(method, this.#base);
+      this.#urls.set(method, url);
+    }
     return new Promise((resolve, reject) => {
       const request = this.#request(url, {
         method: 'POST',

@@ -1,8 +1,8 @@
 /**
  * The floor: what the machine allows. One raw `ws` socket per workspace, no SDK: ack each envelope
  * and answer an `app_mention` with one `chat.postMessage` over a keep-alive HTTP agent. Reconnects
- * at once when the server drops it (one `apps.connections.open`). No client pings, no retries,
- * no database: a lower bound, not a usable bot.
+ * at once when the server drops it (one `apps.connections.open`). No client pings, one retry of a
+ * reply on a network error, no database: a lower bound, not a usable bot.
  */
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
@@ -21,6 +21,7 @@ export class FloorContender implements Contender {
   #workspaces: readonly BenchWorkspace[] = [];
   #connected = 0;
   #isStopping = false;
+  #failedReplies = 0;
 
   async init(apiUrl: string): Promise<void> {
     this.#apiUrl = apiUrl;
@@ -44,7 +45,7 @@ export class FloorContender implements Contender {
   }
 
   async extra(): Promise<Record<string, unknown>> {
-    return {};
+    return { failedReplies: this.#failedReplies };
   }
 
   async stop(): Promise<void> {
@@ -76,7 +77,11 @@ export class FloorContender implements Contender {
         ws.send(JSON.stringify({ envelope_id: message.envelope_id }));
         const event = message.payload?.event;
         if (event?.type === 'app_mention' && event.channel !== undefined) {
-          this.#call('chat.postMessage', w.botToken, { channel: event.channel, text: 'pong' }).catch(() => undefined);
+          const reply = { channel: event.channel, text: 'pong' };
+          // One retry on a network error: a keep-alive socket the server closed just as we reused it.
+          this.#call('chat.postMessage', w.botToken, reply)
+            .catch(() => this.#call('chat.postMessage', w.botToken, reply))
+            .catch(() => { this.#failedReplies += 1; });
         }
       });
       ws.on('error', () => undefined);

@@ -48,10 +48,12 @@ export async function startDaemon(apiUrl: string, connectRate: number): Promise<
     DATABASE_URL: process.env['DATABASE_URL'],
     FLOTILLA_DATA_DIR: dataDir,
     SLACK_API_URL: apiUrl,
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'error',
     FLOTILLA_CONNECT_RATE: String(connectRate),
     FLOTILLA_POLL_INTERVAL_MS: String(86_400_000),
     FLOTILLA_ENCRYPTION_KEY: key,
+    // A random port: the admin API runs as in production, without colliding with another daemon.
+    FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
   });
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   const daemon = await Daemon.start({ config, logger });
