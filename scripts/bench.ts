@@ -21,6 +21,17 @@ function openFilesLimit(): string {
   }
 }
 
+/** The commit measured, and how many files under src/ differ from it (others may be editing). */
+function revision(): string {
+  try {
+    const sha = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execSync('git status --porcelain -- src', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter(Boolean).length;
+    return dirty === 0 ? sha : `${sha} + ${dirty} uncommitted file(s) under src/`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function reconcileTiming(rows: number): Promise<ReconcileResult> {
   const child = await ChildHandle.start(fileURLToPath(new URL('./bench/reconcile-child.js', import.meta.url)), []);
   try {
@@ -62,6 +73,7 @@ async function main(): Promise<void> {
       cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 1073741824),
       node: process.version, platform: `${process.platform} ${process.arch}`, openFiles: openFilesLimit(),
     },
+    revision: revision(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     options, results, errors, reconcile,
   };
