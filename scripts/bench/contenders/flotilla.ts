@@ -76,6 +76,8 @@ export class FlotillaContender implements Contender {
   #key = '';
   #dataDir = '';
   #count = 0;
+  /** Kept from `worker:state` events, so the bench never polls statuses() of N workers inside the measured process. */
+  readonly #connected = new Set<string>();
 
   constructor(private readonly connectRate: number) {}
 
@@ -84,6 +86,10 @@ export class FlotillaContender implements Contender {
     this.#daemon = started.daemon;
     this.#key = started.key;
     this.#dataDir = started.dataDir;
+    started.daemon.events.on('worker:state', (teamId, _from, to) => {
+      if (to === 'connected') this.#connected.add(teamId);
+      else this.#connected.delete(teamId);
+    });
   }
 
   async prepare(workspaces: readonly BenchWorkspace[]): Promise<void> {
@@ -98,7 +104,7 @@ export class FlotillaContender implements Contender {
   }
 
   connectedCount(): number {
-    return this.#need().supervisor.statuses().filter((s) => s.state === 'connected').length;
+    return this.#connected.size;
   }
 
   async extra(): Promise<Record<string, unknown>> {
