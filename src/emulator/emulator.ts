@@ -44,13 +44,13 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
       onClose: (info) => this.emit('socket:close', info),
     });
     this.#socketMode = new SocketModeServer(this.#state, this.#hub, {
-      onReady: () => this.#inbound.flush(),
+      onReady: (appId) => this.#inbound.flush((teamId) => this.#state.teams.get(teamId)?.appId === appId),
       onAck: (record) => this.emit('envelope:ack', record),
       onPosted: (message) => this.#recordPosted(message),
       onUnacked: (envelope) => this.#inbound.retryUnacked(envelope),
     }, { redeliverUnackedAfterMs: options.redeliverUnackedAfterMs ?? null, disconnectCloseDelayMs: closeDelayMs });
     this.#rtm = new RtmServer(this.#state, this.#hub, {
-      onReady: () => this.#inbound.flush(),
+      onReady: (readyTeamId) => this.#inbound.flush((teamId) => teamId === readyTeamId),
       onPosted: (message) => this.#recordPosted(message),
     }, closeDelayMs);
     this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl);

@@ -34,7 +34,8 @@ function mentions(text: string, botUserId: string): boolean {
  * soon as a socket of that app or team says hello; {@link Inbound.pendingCount} shows the queue.
  */
 export class Inbound {
-  readonly #pending: Array<() => boolean> = [];
+  /** Undelivered items per team, in order: a hello retries only its own app's or team's queue. */
+  readonly #pending = new Map<string, Array<() => boolean>>();
   readonly #events = new Map<string, StoredEvent>();
   readonly #responseTargets = new Map<string, ResponseTarget>();
 
@@ -94,7 +95,7 @@ export class Inbound {
     const callback = this.#callback(team, event, eventId);
     this.#events.set(eventId, { teamId, callback, attempts: 0 });
     const id = envelopeId();
-    this.#enqueue(() => this.#dispatch({ envelopeId: id, type: 'events_api', teamId, payload: callback, eventId }));
+    this.#enqueue(teamId, () => this.#dispatch({ envelopeId: id, type: 'events_api', teamId, payload: callback, eventId }));
     return { envelopeId: id, eventId };
   }
 
@@ -108,7 +109,7 @@ export class Inbound {
       envelopeId: id, type: 'events_api', teamId: stored.teamId, payload: stored.callback, eventId,
       retryAttempt: stored.attempts, retryReason: options.retryReason ?? 'timeout',
     };
-    this.#enqueue(() => this.#dispatch(envelope));
+    this.#enqueue(envelope.teamId, () => this.#dispatch(envelope));
     return { envelopeId: id };
   }
 
@@ -134,7 +135,7 @@ export class Inbound {
     };
     const id = envelopeId();
     this.socketMode.expectAckPayload(id, target);
-    this.#enqueue(() => this.socketMode.deliver({ envelopeId: id, type: 'slash_commands', teamId, payload }));
+    this.#enqueue(teamId, () => this.socketMode.deliver({ envelopeId: id, type: 'slash_commands', teamId, payload }));
     return { envelopeId: id, responseUrl };
   }
 
@@ -143,7 +144,7 @@ export class Inbound {
     const team = this.state.team(teamId);
     const full = { team: { id: teamId, domain: team.domain }, api_app_id: team.appId, token: VERIFICATION_TOKEN, ...payload };
     const id = envelopeId();
-    this.#enqueue(() => this.socketMode.deliver({ envelopeId: id, type: 'interactive', teamId, payload: full }));
+    this.#enqueue(teamId, () => this.socketMode.deliver({ envelopeId: id, type: 'interactive', teamId, payload: full }));
     return { envelopeId: id };
   }
 
@@ -152,20 +153,26 @@ export class Inbound {
     return this.#responseTargets.get(responseId);
   }
 
-  /** Retries every queued item in order; called when a socket says hello. */
-  flush(): void {
-    const waiting = this.#pending.splice(0);
-    for (const attempt of waiting) if (!attempt()) this.#pending.push(attempt);
+  /** Retries, in order, the queued items of the teams that `isReady` says have a socket now. */
+  flush(isReady: (teamId: string) => boolean = () => true): void {
+    for (const [teamId, queue] of this.#pending) {
+      if (!isReady(teamId)) continue;
+      while (queue.length > 0 && (queue[0] as () => boolean)()) queue.shift();
+      if (queue.length === 0) this.#pending.delete(teamId);
+    }
   }
 
   /** How many items wait for a socket. */
   pendingCount(): number {
-    return this.#pending.length;
+    let count = 0;
+    for (const queue of this.#pending.values()) count += queue.length;
+    return count;
   }
 
-  #enqueue(attempt: () => boolean): void {
-    this.#pending.push(attempt);
-    this.flush();
+  #enqueue(teamId: string, attempt: () => boolean): void {
+    const queue = this.#pending.get(teamId);
+    if (queue) queue.push(attempt); // behind what already waits, to keep the order
+    else if (!attempt()) this.#pending.set(teamId, [attempt]);
   }
 
   #dispatch(envelope: Envelope): boolean {
