@@ -80,8 +80,9 @@ export class Daemon {
         onCall: (method, outcome) => events.emit('slack:call', method, outcome),
       });
       cleanups.push(() => web.close());
+      const pacer = new Pacer(config.connectRatePerSec);
       const pool = new ConnectionPool({
-        slackApiUrl: config.slackApiUrl, web, pacer: new Pacer(config.connectRatePerSec), events, logger,
+        slackApiUrl: config.slackApiUrl, web, pacer, events, logger,
         pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
       });
       const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
@@ -91,7 +92,7 @@ export class Daemon {
           remove: (teamId, removal) => repo.remove(teamId, removal),
         },
         createWorker: (spec, onDead) => new Worker(spec, {
-          web, pool, handler, events, logger, instanceId, onDead,
+          web, pacer, pool, handler, events, logger, instanceId, onDead,
           ledger,
         }),
         pollIntervalMs: config.pollIntervalMs,

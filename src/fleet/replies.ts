@@ -6,8 +6,9 @@ import type { SlackCaller } from '../slack/web-client.js';
 
 /**
  * Posts a reply with `chat.postMessage`, threaded when `threadTs` is set.
- * Transient failures (429 with its Retry-After, 5xx, network) are retried a
- * few times; a dead token or a refusal (`channel_not_found`…) is not.
+ * Failures after which Slack surely did not post (429 with its Retry-After,
+ * 5xx, a refused connection) are retried a few times; a dead token, a refusal
+ * (`channel_not_found`…) or an ambiguous network failure is not.
  */
 export async function postReply(
   slack: SlackCaller,
@@ -27,7 +28,7 @@ export async function postReply(
         await slack.call('chat.postMessage', params);
       } catch (error) {
         const failure = classifySlackError(error);
-        if (failure.kind === 'dead' || !isRetryable(failure.slackError)) throw new AbortError(error instanceof Error ? error : String(error));
+        if (failure.kind === 'dead' || !isSafeToRepeat(failure.slackError, error)) throw new AbortError(error instanceof Error ? error : String(error));
         if (failure.retryAfterMs) await sleep(failure.retryAfterMs, signal);
         throw error;
       }
@@ -36,9 +37,16 @@ export async function postReply(
   );
 }
 
-function isRetryable(slackError: string): boolean {
+/**
+ * `chat.postMessage` has no idempotency key: repeat it only when Slack surely
+ * did not post. A 429 or a refused connection did not; a 5xx or `internal_error`
+ * almost surely did not; a timeout or a reset mid-request may have (a repeat
+ * would answer twice), so those are not repeated.
+ */
+function isSafeToRepeat(slackError: string, error: unknown): boolean {
+  if (slackError === 'request_error') return (error as { isUnsent?: unknown }).isUnsent === true;
   return slackError === 'ratelimited' || slackError === 'internal_error' || slackError === 'fatal_error'
-    || slackError === 'request_error' || slackError.startsWith('http_') || slackError === 'unknown_error';
+    || slackError.startsWith('http_5');
 }
 
 /** Posts a slash command's delayed answer to its `response_url` (ephemeral by default). */

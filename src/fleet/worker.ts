@@ -12,6 +12,7 @@ import { RecentKeys } from './dedupe.js';
 import type { EventLedger } from './event-ledger.js';
 import type { FleetEvents } from './fleet-events.js';
 import { handleEnvelope, type InboundDeps } from './inbound.js';
+import type { Pacer } from './pacer.js';
 import type { InboundEnvelope } from './transports/transport.js';
 import { publicState, StateCell, type PublicState, type WorkerState } from './worker-state.js';
 
@@ -41,6 +42,8 @@ export interface RecentEvent { readonly at: string; readonly kind: string; reado
 
 export interface WorkerDeps {
   readonly web: SlackWeb;
+  /** Fleet-wide pacing of connection calls: `auth.test` at start counts as one. */
+  readonly pacer: Pacer;
   readonly pool: ConnectionPool;
   readonly handler: RequestHandler;
   readonly ledger: EventLedger;
@@ -191,6 +194,7 @@ export class Worker implements ConnectionMember {
   async #authenticate(signal: AbortSignal): Promise<BotIdentity | undefined> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
+        await this.deps.pacer.take(signal);
         const result = await this.#slack.call<AuthTest>('auth.test');
         return {
           teamId: result.team_id ?? this.teamId, teamName: result.team ?? this.spec.teamName,

@@ -7,7 +7,13 @@ export class SlackHttpError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly extra: { readonly data?: { ok: false; error: string }; readonly retryAfter?: number; readonly statusCode?: number } = {},
+    readonly extra: {
+      readonly data?: { ok: false; error: string };
+      readonly retryAfter?: number;
+      readonly statusCode?: number;
+      /** The request never reached Slack (refused, no route, no DNS): safe to send again. */
+      readonly isUnsent?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = 'SlackHttpError';
@@ -117,8 +123,12 @@ function answerOf(method: string, status: number, retryAfter: string | string[] 
   return answer;
 }
 
+/** Network errors that happen before a request leaves: anything else (a timeout, a reset) may have been acted on. */
+const UNSENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 function requestError(method: string, cause: Error): SlackHttpError {
-  const error = new SlackHttpError(ErrorCode.RequestError, `${method}: ${cause.message}`);
+  const isUnsent = UNSENT.has(String((cause as { code?: unknown }).code));
+  const error = new SlackHttpError(ErrorCode.RequestError, `${method}: ${cause.message}`, { isUnsent });
   error.cause = cause;
   return error;
 }
