@@ -29,7 +29,7 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** Commands beyond the built-in set (tests, extensions). */
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
-  /** How long without a pong before a socket counts as dead (default 5 s). */
+  /** How long a socket may stay silent, our pings unanswered, before it counts as dead (default 10 s). */
   readonly pingTimeoutMs?: number;
   readonly instanceId?: string;
   /** Shown by `/healthz`, `flotilla status` and the `flotilla_info` metric. */
@@ -83,7 +83,7 @@ export class Daemon {
       const pacer = new Pacer(config.connectRatePerSec);
       const pool = new ConnectionPool({
         slackApiUrl: config.slackApiUrl, web, pacer, events, logger,
-        pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
+        pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
       });
       const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
       const supervisor = new Supervisor({

@@ -4,6 +4,7 @@
  *
  *   fork('contender-child.js', ['--kind', 'flotilla|bolt|floor', '--connect-rate', '1000'], { execArgv: ['--expose-gc'] })
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Contender, ContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
@@ -22,6 +23,9 @@ async function create(kind: ContenderName): Promise<Contender> {
 
 const contender = await create(values.kind as ContenderName);
 const gc = (globalThis as { gc?: () => void }).gc;
+/** How late the event loop ran (blocking, GC pauses): the bot's share of a latency tail. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 /** RSS and heap after a forced collection and a short settle. */
 async function settledMemory(settleMs: number): Promise<NodeJS.MemoryUsage> {
@@ -40,6 +44,12 @@ serve({
   connectedCount: () => contender.connectedCount(),
   memory: async (arg) => settledMemory((arg as { settleMs?: number } | undefined)?.settleMs ?? 1_500),
   cpu: () => process.cpuUsage(),
+  loopDelay: (arg) => {
+    const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+    const read = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+    if ((arg as { reset?: boolean } | undefined)?.reset) loopDelay.reset();
+    return read;
+  },
   extra: async () => contender.extra(),
   hasGc: () => gc !== undefined,
   stop: async () => {

@@ -15,7 +15,9 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 interface Memory { readonly rss: number; readonly heapUsed: number }
 
 /** A load step with the contender's CPU over it (% of one core, from first mention to last reply). */
-export type StepResult = LoadResult & { readonly contenderCpuPct: number; readonly contenderCpuMs: number };
+/** Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution). */
+export interface LoopDelay { readonly p50: number; readonly p99: number; readonly max: number }
+export type StepResult = LoadResult & { readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay };
 
 export interface SweepResult {
   /** Highest rate that passed (reply p95 under the limit, nothing missing or lost); 0 if none did. */
@@ -105,11 +107,13 @@ async function phases(name: ContenderName, o: BenchOptions, emulator: ChildHandl
   log(name, `idle CPU ${idleCpuPct} % of a core`);
   const load = async (rate: number, count: number): Promise<StepResult> => {
     let step: LoadResult | undefined;
+    await contender.call('loopDelay', { reset: true });
     const cpuMs = await cpuMsOf(async () => {
       step = await emulator.call<LoadResult>('load', { rate, count, drainMs: o.drainMs, ackLostMs: 3_000 } satisfies LoadOptions);
     });
     const done = step as LoadResult;
-    return { ...done, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
+    const loopDelay = await contender.call<LoopDelay>('loopDelay', { reset: true });
+    return { ...done, loopDelay, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
   };
   await load(o.rate, Math.min(o.m, Math.max(50, o.rate)));
   const main = await load(o.rate, o.m);

@@ -22,19 +22,43 @@ export async function postReply(
     ...(reply.blocks ? { blocks: reply.blocks } : {}),
     ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
   };
+  try {
+    await slack.call('chat.postMessage', params);
+    return; // the common case, without the retry machinery's allocations
+  } catch (error) {
+    if (!shouldRepeat(error)) throw error;
+    await sleep(Math.max(retryAfterOf(error), FIRST_REPEAT_AFTER_MS), signal);
+  }
   await pRetry(
     async () => {
       try {
         await slack.call('chat.postMessage', params);
       } catch (error) {
-        const failure = classifySlackError(error);
-        if (failure.kind === 'dead' || !isSafeToRepeat(failure.slackError, error)) throw new AbortError(error instanceof Error ? error : String(error));
-        if (failure.retryAfterMs) await sleep(failure.retryAfterMs, signal);
+        if (!shouldRepeat(error)) throw new AbortError(error instanceof Error ? error : String(error));
         throw error;
       }
     },
-    { retries: 3, minTimeout: 200, maxTimeout: 2_000, randomize: true, signal },
+    {
+      retries: 2, minTimeout: 200, maxTimeout: 2_000, randomize: true, signal,
+      // Before each repeat: wait at least what Slack's Retry-After asked for.
+      onFailedAttempt: async ({ error }) => {
+        const retryAfterMs = retryAfterOf(error);
+        if (retryAfterMs > 0) await sleep(retryAfterMs, signal);
+      },
+    },
   );
+}
+
+const FIRST_REPEAT_AFTER_MS = 200;
+
+function shouldRepeat(error: unknown): boolean {
+  const failure = classifySlackError(error);
+  return failure.kind === 'transient' && isSafeToRepeat(failure.slackError, error);
+}
+
+function retryAfterOf(error: unknown): number {
+  const failure = classifySlackError(error);
+  return failure.kind === 'transient' ? failure.retryAfterMs ?? 0 : 0;
 }
 
 /**

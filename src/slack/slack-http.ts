@@ -47,7 +47,9 @@ export class SlackHttp {
   constructor(private readonly options: SlackHttpOptions) {
     this.#base = new URL(options.slackApiUrl);
     const isHttps = this.#base.protocol === 'https:';
-    this.#agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 512 }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+    // A small warm pool: most-recently-used first, so idle sockets are few and the busy ones stay open.
+    const agentOptions = { keepAlive: true, maxSockets: 128, scheduling: 'lifo' as const };
+    this.#agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.#request = isHttps ? https.request : http.request;
   }
 
