@@ -16,7 +16,7 @@ import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
 import { Pacer } from './fleet/pacer.js';
-import { Supervisor, type DesiredWorkspace } from './fleet/supervisor.js';
+import { Supervisor } from './fleet/supervisor.js';
 import { Worker } from './fleet/worker.js';
 import type { Logger } from './lib/logger.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -88,7 +88,8 @@ export class Daemon {
       const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
       const supervisor = new Supervisor({
         source: {
-          listDesired: async () => (await repo.list({ enabledOnly: true })) satisfies readonly DesiredWorkspace[],
+          listDesired: () => repo.listVersions({ enabledOnly: true }),
+          load: (teamIds) => repo.getMany(teamIds),
           remove: (teamId, removal) => repo.remove(teamId, removal),
         },
         createWorker: (spec, onDead) => new Worker(spec, {

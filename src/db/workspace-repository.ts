@@ -20,6 +20,15 @@ export interface WorkspaceRecord {
   readonly updatedAt: Date;
 }
 
+/** When a workspace last changed (tokens, names, transport, enabled) and last asked for a restart. */
+export interface WorkspaceVersion {
+  readonly teamId: string;
+  readonly updatedAt: Date;
+  readonly restartRequestedAt: Date | null;
+}
+
+const GET_MANY_CHUNK = 1_000;
+
 export interface WorkspaceInput {
   readonly teamId: string;
   readonly teamName: string;
@@ -67,7 +76,10 @@ export class WorkspaceRepository {
   async list(options: { enabledOnly?: boolean } = {}): Promise<WorkspaceRecord[]> {
     let query = this.#db.selectFrom('workspaces').selectAll().orderBy('team_id');
     if (options.enabledOnly) query = query.where('enabled', '=', true);
-    const rows = await query.execute();
+    return this.#toRecords(await query.execute());
+  }
+
+  #toRecords(rows: readonly WorkspaceRow[]): WorkspaceRecord[] {
     const records: WorkspaceRecord[] = [];
     for (const row of rows) {
       try {
@@ -78,6 +90,28 @@ export class WorkspaceRepository {
           'skipping workspace whose tokens cannot be decrypted (wrong FLOTILLA_ENCRYPTION_KEY?)',
         );
       }
+    }
+    return records;
+  }
+
+  /**
+   * Which workspaces exist and when each last changed, without reading or
+   * decrypting tokens: what a reconcile compares, cheap at 100,000 rows.
+   */
+  async listVersions(options: { enabledOnly?: boolean } = {}): Promise<WorkspaceVersion[]> {
+    let query = this.#db.selectFrom('workspaces').select(['team_id', 'updated_at', 'restart_requested_at']);
+    if (options.enabledOnly) query = query.where('enabled', '=', true);
+    const rows = await query.execute();
+    return rows.map((row) => ({ teamId: row.team_id, updatedAt: row.updated_at, restartRequestedAt: row.restart_requested_at }));
+  }
+
+  /** The given workspaces, tokens decrypted (undecryptable rows skipped and logged, as in `list`). */
+  async getMany(teamIds: readonly string[]): Promise<WorkspaceRecord[]> {
+    const records: WorkspaceRecord[] = [];
+    for (let at = 0; at < teamIds.length; at += GET_MANY_CHUNK) {
+      const chunk = teamIds.slice(at, at + GET_MANY_CHUNK);
+      const rows = await this.#db.selectFrom('workspaces').selectAll().where('team_id', 'in', chunk).orderBy('team_id').execute();
+      records.push(...this.#toRecords(rows));
     }
     return records;
   }

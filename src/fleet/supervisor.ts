@@ -3,15 +3,19 @@ import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from './fleet-events.js';
 import type { Worker, WorkerStatus, WorkspaceSpec } from './worker.js';
 
-/** A desired workspace, as the supervisor reads it. */
-export interface DesiredWorkspace extends WorkspaceSpec {
+/** A desired workspace and when it last changed, without its tokens. */
+export interface DesiredVersion {
+  readonly teamId: string;
   readonly updatedAt: Date;
   readonly restartRequestedAt: Date | null;
 }
 
 /** Where the supervisor reads the desired set and records removals. */
 export interface WorkspaceSource {
-  listDesired(): Promise<readonly DesiredWorkspace[]>;
+  /** Every enabled workspace's version: cheap, read on every reconcile. */
+  listDesired(): Promise<readonly DesiredVersion[]>;
+  /** The specs (tokens decrypted) of the workspaces about to start; unreadable ones are left out. */
+  load(teamIds: readonly string[]): Promise<readonly WorkspaceSpec[]>;
   remove(teamId: string, removal: { reason: string; actor: string }): Promise<boolean>;
 }
 
@@ -26,7 +30,8 @@ export interface SupervisorOptions {
 
 interface Running {
   readonly worker: Worker;
-  readonly fingerprint: string;
+  /** `updated_at` of the row the worker was started from. */
+  readonly version: number;
   readonly startedAt: Date;
 }
 
@@ -111,7 +116,7 @@ export class Supervisor {
     const stops: Promise<void>[] = [];
     for (const [teamId, running] of this.#running) {
       const want = wanted.get(teamId);
-      if (!want || fingerprint(want) !== running.fingerprint) {
+      if (!want || want.updatedAt.getTime() !== running.version) {
         this.#running.delete(teamId);
         this.options.logger.info({ team_id: teamId }, want ? 'workspace changed: restarting its worker' : 'workspace gone: stopping its worker');
         stops.push(running.worker.stop(want ? 'changed' : 'removed', this.options.shutdownGraceMs));
@@ -121,10 +126,14 @@ export class Supervisor {
       }
     }
     await Promise.all(stops);
-    for (const want of desired) {
-      if (this.#running.has(want.teamId) || this.#isStopped) continue;
-      const worker = this.options.createWorker(want, (teamId, reason) => this.#remove(teamId, reason));
-      this.#running.set(want.teamId, { worker, fingerprint: fingerprint(want), startedAt: new Date() });
+    const toStart = desired.filter((d) => !this.#running.has(d.teamId)).map((d) => d.teamId);
+    // Only what starts is read in full and decrypted: a steady fleet of 100,000 costs one narrow query.
+    const specs = toStart.length > 0 ? await this.options.source.load(toStart) : [];
+    for (const spec of specs) {
+      const want = wanted.get(spec.teamId);
+      if (!want || this.#running.has(spec.teamId) || this.#isStopped) continue;
+      const worker = this.options.createWorker(spec, (teamId, reason) => this.#remove(teamId, reason));
+      this.#running.set(spec.teamId, { worker, version: want.updatedAt.getTime(), startedAt: new Date() });
       void worker.start();
     }
     this.#lastReconcileAt = new Date();
@@ -136,9 +145,4 @@ export class Supervisor {
     this.options.events.emit('workspace:removed', teamId, reason);
     this.options.logger.warn({ team_id: teamId, reason }, 'workspace removed');
   }
-}
-
-function fingerprint(spec: DesiredWorkspace): string {
-  const appToken = spec.connection.transport === 'socket-mode' ? spec.connection.appToken : '';
-  return `${spec.connection.transport}|${spec.botToken}|${appToken}`;
 }

@@ -156,6 +156,21 @@ describe('WorkspaceRepository', () => {
     await repository.remove('T100', { reason: 'admin', actor: 'cli' });
     expect((await repository.listRemovals()).map((r) => r.teamId)).toEqual(['T100', 'T200']);
   });
+
+  it('lists versions without tokens and loads many by id, in chunks', async () => {
+    const ids = Array.from({ length: 1_203 }, (_, i) => `TV${String(i).padStart(5, '0')}`);
+    for (const teamId of ids.slice(0, 3)) {
+      await repository.upsert({ teamId, teamName: teamId, connection: { transport: 'rtm' }, botToken: `${BOT_TOKEN}-${teamId}`, botUserId: 'UV' });
+    }
+    const versions = (await repository.listVersions()).filter((v) => v.teamId.startsWith('TV'));
+    expect(versions).toHaveLength(3);
+    expect(Object.keys(versions[0]!).sort()).toEqual(['restartRequestedAt', 'teamId', 'updatedAt']);
+    expect(versions[0]!.updatedAt).toBeInstanceOf(Date);
+    const loaded = await repository.getMany(ids); // 1,203 ids: two chunks, most of them absent
+    expect(loaded.map((r) => [r.teamId, r.botToken])).toEqual(ids.slice(0, 3).map((id) => [id, `${BOT_TOKEN}-${id}`]));
+    await repository.setEnabled('TV00001', false);
+    expect((await repository.listVersions({ enabledOnly: true })).map((v) => v.teamId)).not.toContain('TV00001');
+  });
 });
 
 describe('ProcessedEvents', () => {

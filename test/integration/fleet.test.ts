@@ -65,6 +65,20 @@ describe('fleet', () => {
     await until(() => h.slack.openSockets({ appId: team.appId }) === 0, 5_000, 'socket closed');
   });
 
+  it('stops a disabled workspace and starts it again, with its new tokens, when it changes', async () => {
+    const team = h.slack.createWorkspace({ name: 'Toggled' });
+    await h.add(team);
+    await h.daemon.repo.setEnabled(team.teamId, false);
+    await until(() => h.daemon.supervisor.worker(team.teamId) === undefined, 5_000, 'stopped when disabled');
+    await h.daemon.repo.setEnabled(team.teamId, true);
+    await until(() => h.state(team.teamId) === 'connected', 10_000, 'started when enabled');
+    const before = h.daemon.supervisor.worker(team.teamId);
+    await h.daemon.workspaces.add({ botToken: team.botToken, appToken: team.appToken }); // re-added: a changed row
+    await until(() => h.daemon.supervisor.worker(team.teamId) !== before && h.state(team.teamId) === 'connected', 10_000, 'restarted');
+    h.slack.postUserMessage(team.teamId, { user: team.userId, channel: team.generalChannelId, text: `<@${team.botUserId}> ping` });
+    await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text === 'pong');
+  });
+
   it('lists every workspace with its state and counters', async () => {
     const statuses = h.daemon.workspaces.list();
     expect(statuses.length).toBeGreaterThanOrEqual(4);
