@@ -2,8 +2,10 @@
  * The supervisor's reconcile over a large `workspaces` table, in a fresh daemon of its own.
  * Rows are inserted in bulk with `enabled = false` (so no worker starts and nothing connects), then:
  *  - `supervisor.reconcile()` — what each poll and NOTIFY costs with R rows present (none wanted);
- *  - `repo.list({ enabledOnly: false })` — reading and decrypting all R rows, i.e. the
- *    desired-set read a reconcile would pay if all R were enabled (the diff itself is a Map walk).
+ *  - `repo.listVersions({ enabledOnly: false })` — the desired-set read a reconcile pays when all R
+ *    are enabled (team ids and `updated_at`; only new or changed rows are then loaded and decrypted);
+ *  - `repo.list({ enabledOnly: false })` — reading and decrypting all R rows (what a cold start,
+ *    or a reconcile before flotilla read versions only, pays).
  */
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +31,12 @@ serve({
       await insertRows(daemon, key, all, false);
       const insertMs = Math.round(performance.now() - t0);
       const reconcileMs = await timeReconcile(daemon, 5);
+      const versionsTimes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t1 = performance.now();
+        await daemon.repo.listVersions({ enabledOnly: false });
+        versionsTimes.push(Math.round(performance.now() - t1));
+      }
       const listTimes: number[] = [];
       let listed = 0;
       for (let i = 0; i < 2; i++) {
@@ -36,7 +44,7 @@ serve({
         listed = (await daemon.repo.list({ enabledOnly: false })).length;
         listTimes.push(Math.round(performance.now() - t1));
       }
-      return { rows, insertMs, reconcileMs, listAllMs: listTimes, listed, database: process.env['DATABASE_URL'] ? 'postgres' : 'pglite' };
+      return { rows, insertMs, reconcileMs, versionsAllMs: versionsTimes, listAllMs: listTimes, listed, database: process.env['DATABASE_URL'] ? 'postgres' : 'pglite' };
     } finally {
       await daemon.stop();
       await rm(dataDir, { recursive: true, force: true });

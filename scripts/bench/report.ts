@@ -7,6 +7,7 @@ export interface ReconcileResult {
   readonly insertMs: number;
   readonly reconcileMs: readonly number[];
   readonly listAllMs: readonly number[];
+  readonly versionsAllMs?: readonly number[];
   readonly listed: number;
   readonly database: string;
 }
@@ -128,6 +129,7 @@ export function markdownReport(report: BenchReport): string {
     const r = report.reconcile;
     parts.push('', '## Reconcile', '',
       `${r.rows} rows (${r.database}, all disabled): supervisor.reconcile() ${r.reconcileMs.join(', ')} ms; ` +
+      `${r.versionsAllMs ? `repo.listVersions() of all rows (the desired-set read with all enabled) ${r.versionsAllMs.join(', ')} ms; ` : ''}` +
       `repo.list() of all rows with decryption ${r.listAllMs.join(', ')} ms; bulk insert ${r.insertMs} ms.`);
   }
   const flotilla = report.results.find((r) => r.name === 'flotilla');
