@@ -1,6 +1,9 @@
 import type { Config } from 'jest';
 
-/** Tests run as ES modules, compiled by swc (no type-check: `npm run typecheck` does that). */
+/**
+ * Tests run as ES modules, transpiled by ts-jest without type-checking
+ * (`npm run typecheck` does that, and CI runs it).
+ */
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -8,14 +11,7 @@ const config: Config = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'es6' },
-        sourceMaps: 'inline',
-      },
-    ],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
   },
   testTimeout: 30_000,
   maxWorkers: 2,
