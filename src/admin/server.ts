@@ -139,6 +139,8 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.render()));
   app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: options.workspaces.list() }));
+  app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>) =>
+    ({ workspace: options.workspaces.get(teamParam(request.params.team, false)) }));
   app.post('/v1/workspaces', { schema: { body: addBodySchema } }, async (request: FastifyRequest<{ Body: AddWorkspaceBody }>, reply: FastifyReply) => {
     const teamId = await options.workspaces.add(request.body);
     return reply.code(201).send({ teamId });

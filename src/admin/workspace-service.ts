@@ -4,7 +4,7 @@ import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
-import type { WorkerStatus } from '../fleet/worker.js';
+import type { RecentEvent, WorkerStatus } from '../fleet/worker.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 import type { SlackWeb } from '../slack/web-client.js';
@@ -56,6 +56,13 @@ export class WorkspaceService {
 
   list(): WorkerStatus[] {
     return this.supervisor.statuses();
+  }
+
+  /** One workspace's status and its recent inbound events (no message text); NotFoundError if it is not running. */
+  get(teamId: string): WorkerStatus & { readonly recentEvents: readonly RecentEvent[] } {
+    const worker = this.supervisor.worker(teamId);
+    if (!worker) throw new NotFoundError(`no workspace ${teamId} is running here`);
+    return { ...worker.status(), recentEvents: worker.recentEvents };
   }
 
   /** Restarts one team's connection, or all; rejects with NotFoundError for an unknown team. */

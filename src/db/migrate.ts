@@ -36,8 +36,3 @@ export async function migrateToLatest(kysely: Kysely<any>): Promise<{ applied: s
   }
   return { applied };
 }
-
-/** Names of all migrations this build ships, in order. */
-export function knownMigrations(): string[] {
-  return Object.keys(migrations);
-}

@@ -37,7 +37,7 @@ export interface WorkerStatus {
   readonly owner: string;
 }
 
-/** A recent inbound event, for operators (no message text: it may be private). */
+/** A recent inbound event, for operators (no message text: it may be private). `at` is ISO 8601. */
 export interface RecentEvent { readonly at: string; readonly kind: string; readonly detail: string }
 
 export interface WorkerDeps {
@@ -96,6 +96,7 @@ export class Worker implements ConnectionMember {
 
   get state(): WorkerState { return this.#state.value; }
   get identity(): BotIdentity | undefined { return this.#identity; }
+  /** The last 20 inbound events, oldest first. */
   get recentEvents(): readonly RecentEvent[] {
     return this.#ring.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
   }

@@ -37,8 +37,3 @@ export function classifySlackError(error: unknown): SlackFailure {
   if (typeof code === 'string' && TOKEN_IS_DEAD.has(code)) return { kind: 'dead', slackError: code };
   return { kind: 'transient', slackError: typeof code === 'string' ? code : 'unknown_error' };
 }
-
-/** Whether a Slack error string is a dead-token answer. */
-export function isDeadTokenError(slackError: string): boolean {
-  return TOKEN_IS_DEAD.has(slackError);
-}

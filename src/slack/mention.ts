@@ -15,8 +15,3 @@ export function directedText(text: string, botUserId: string, isDirectMessage: b
   if (isDirectMessage) return text.trim();
   return undefined;
 }
-
-/** Whether the text mentions the user anywhere (for diagnostics, not dispatch). */
-export function mentions(text: string, userId: string): boolean {
-  return text.includes(`<@${userId}>`) || text.includes(`<@${userId}|`);
-}

@@ -99,6 +99,16 @@ describe('admin API', () => {
       teamId: team.teamId, teamName: 'Via API', transport: 'socket-mode', state: 'connected', restarts: 0,
       connectedSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), lastEventAt: null, lastError: null, owner: h.daemon.instanceId,
     })]);
+    h.slack.postUserMessage(team.teamId, { user: team.userId, channel: team.generalChannelId, text: `<@${team.botUserId}> ping` });
+    await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text === 'pong');
+    const one = await call('GET', `/v1/workspaces/${team.teamId}`);
+    expect(one.status).toBe(200);
+    expect(one.json.workspace).toMatchObject({ teamId: team.teamId, state: 'connected', lastEventAt: expect.any(String) });
+    expect(one.json.workspace.recentEvents).toEqual(expect.arrayContaining([
+      { at: expect.stringMatching(/^\d{4}-/), kind: 'message', detail: '' }, expect.objectContaining({ kind: 'app_mention' }),
+    ]));
+    expect(one.text).not.toContain('ping'); // no message text reaches operators
+    expect((await call('GET', '/v1/workspaces/TNOSUCH1')).status).toBe(404);
     const restart = await call('POST', `/v1/workspaces/${team.teamId}/restart`);
     expect(restart).toMatchObject({ status: 202, json: { restarted: 1 } });
     await until(() => h.restarts(team.teamId) === 1, 10_000, 'restarted');
