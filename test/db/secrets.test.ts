@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { transformFile } from '@swc/core';
 import { SecretBox, SecretBoxError } from '../../src/lib/secret-box.js';
 import { randomSecret, readOrCreateSecret, SecretFileError } from '../../src/lib/secret-file.js';
 
@@ -80,24 +79,14 @@ describe('readOrCreateSecret', () => {
   });
 
   it('ends with one value when separate processes race', async () => {
-    // Compile the real module for plain node, then start several processes at once.
-    const libDir = join(dir, 'lib');
-    await mkdir(libDir);
-    for (const name of ['secret-file', 'errors']) {
-      const source = fileURLToPath(new URL(`../../src/lib/${name}.ts`, import.meta.url));
-      const { code } = await transformFile(source, {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'es6' },
-      });
-      await writeFile(join(libDir, `${name}.js`), code);
-    }
-    await writeFile(join(libDir, 'package.json'), '{"type":"module"}');
+    // The built module (`npm test` builds first), in several processes started at once.
+    const modulePath = fileURLToPath(new URL('../../dist/src/lib/secret-file.js', import.meta.url));
     const path = join(dir, 'processes', 'encryption-key');
     const script = `const { readOrCreateSecret } = await import(process.argv[1]);
       process.stdout.write(await readOrCreateSecret(process.argv[2], () => 'value-' + process.pid));`;
     const run = (): Promise<string> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script, join(libDir, 'secret-file.js'), path]);
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, modulePath, path]);
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
         child.on('error', reject);
