@@ -52,8 +52,6 @@ export class ConnectionPool {
     this.#connections.get(keyOf(spec))?.reconnect();
   }
 
-  get size(): number { return this.#connections.size; }
-
   #create(spec: WorkspaceSpec): Connection {
     const { slackApiUrl, pingTimeoutMs } = this.options;
     const logger = this.options.logger.child(

@@ -55,7 +55,6 @@ export class Connection {
 
   constructor(private readonly deps: ConnectionDeps) {}
 
-  get status(): ConnectionStatus { return this.#status; }
   get size(): number { return this.#members.size; }
 
   attach(member: ConnectionMember): void {
