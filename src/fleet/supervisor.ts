@@ -32,7 +32,12 @@ interface Running {
   readonly worker: Worker;
   /** `updated_at` of the row the worker was started from. */
   readonly version: number;
-  readonly startedAt: Date;
+  /**
+   * The `restart_requested_at` this worker has acted on (ms), or 'direct' right
+   * after `restart()` restarted it: the next read of the row absorbs that
+   * request instead of restarting a second time.
+   */
+  restartSeen: number | 'direct';
 }
 
 /**
@@ -84,10 +89,17 @@ export class Supervisor {
     return this.#running.get(teamId)?.worker;
   }
 
-  /** Restarts one workspace's connection, or all; returns how many. */
+  /**
+   * Restarts one workspace's connection, or all, now; returns how many. Call
+   * it after recording the request in the table (`restart_requested_at`): the
+   * reconcile that row change triggers then does not restart them again.
+   */
   restart(teamId: string | 'all'): number {
     const targets = teamId === 'all' ? [...this.#running.values()] : [this.#running.get(teamId)].filter((r) => r !== undefined);
-    for (const r of targets) r.worker.restart();
+    for (const r of targets) {
+      r.worker.restart();
+      r.restartSeen = 'direct';
+    }
     return targets.length;
   }
 
@@ -120,9 +132,10 @@ export class Supervisor {
         this.#running.delete(teamId);
         this.options.logger.info({ team_id: teamId }, want ? 'workspace changed: restarting its worker' : 'workspace gone: stopping its worker');
         stops.push(running.worker.stop(want ? 'changed' : 'removed', this.options.shutdownGraceMs));
-      } else if (want.restartRequestedAt && want.restartRequestedAt > running.startedAt) {
-        running.worker.restart();
-        this.#running.set(teamId, { ...running, startedAt: new Date() });
+      } else {
+        const requested = want.restartRequestedAt?.getTime() ?? 0;
+        if (running.restartSeen !== 'direct' && requested > running.restartSeen) running.worker.restart();
+        running.restartSeen = requested;
       }
     }
     await Promise.all(stops);
@@ -133,7 +146,7 @@ export class Supervisor {
       const want = wanted.get(spec.teamId);
       if (!want || this.#running.has(spec.teamId) || this.#isStopped) continue;
       const worker = this.options.createWorker(spec, (teamId, reason) => this.#remove(teamId, reason));
-      this.#running.set(spec.teamId, { worker, version: want.updatedAt.getTime(), startedAt: new Date() });
+      this.#running.set(spec.teamId, { worker, version: want.updatedAt.getTime(), restartSeen: want.restartRequestedAt?.getTime() ?? 0 });
       void worker.start();
     }
     this.#lastReconcileAt = new Date();

@@ -79,6 +79,22 @@ describe('fleet', () => {
     await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text === 'pong');
   });
 
+  it('restarts once on a restart request written to the table (as another replica or tool would)', async () => {
+    const team = h.slack.createWorkspace({ name: 'Row restart' });
+    await h.add(team);
+    await h.daemon.repo.requestRestart(team.teamId);
+    await until(() => h.restarts(team.teamId) === 1 && h.state(team.teamId) === 'connected', 10_000, 'restarted');
+    await h.daemon.supervisor.reconcile(); // reading the row again does not restart it again
+    expect(h.restarts(team.teamId)).toBe(1);
+    await h.daemon.workspaces.restart(team.teamId); // a direct restart records the request too...
+    await until(() => h.restarts(team.teamId) === 2 && h.state(team.teamId) === 'connected', 10_000, 'restarted again');
+    await h.daemon.supervisor.reconcile(); // ...and the reconcile its NOTIFY triggers absorbs it
+    // A second restart there would have dropped the socket at once: this answer would come after it.
+    h.slack.postUserMessage(team.teamId, { user: team.userId, channel: team.generalChannelId, text: `<@${team.botUserId}> ping` });
+    await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text === 'pong');
+    expect(h.restarts(team.teamId)).toBe(2);
+  });
+
   it('lists every workspace with its state and counters', async () => {
     const statuses = h.daemon.workspaces.list();
     expect(statuses.length).toBeGreaterThanOrEqual(4);
