@@ -163,13 +163,12 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
   // Ctrl-C at the prompt, or SIGINT/SIGTERM from outside: end the session, so the demo cleans up after itself.
   const quit = (): void => rl.close();
   rl.on('SIGINT', quit);
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
+  // Kept until the process exits: a second signal during clean-up must not kill it half-way.
+  process.on('SIGINT', quit);
+  process.on('SIGTERM', quit);
   prompt();
   return new Promise((resolve) => rl.once('close', () => {
     unsubscribe();
-    process.off('SIGINT', quit);
-    process.off('SIGTERM', quit);
     resolve();
   }));
 }
