@@ -9,6 +9,8 @@ export interface ProcessedStore {
 // Seldom and in bulk: on the embedded database each write runs on the event loop (~2 ms per 100 rows).
 const FLUSH_EVERY_MS = 1_000;
 const MAX_BATCH = 500;
+// ~1 ms per statement on the embedded database (measured: 50 rows in 1.4 ms, 100 in 2 ms).
+const ROWS_PER_STATEMENT = 32;
 
 /**
  * Durable dedupe without a database round trip per event. In-process dedupe
@@ -45,10 +47,18 @@ export class EventLedger {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length > 0) {
-      this.#flushing = this.#flushing.then(() => this.store.recordMany(batch)).catch((error: unknown) => {
+      this.#flushing = this.#flushing.then(() => this.#write(batch)).catch((error: unknown) => {
         this.logger.warn({ err: error, count: batch.length }, 'could not record processed events');
       });
     }
     return this.#flushing;
+  }
+
+  /** Writes in statements of a few dozen rows: between them the event loop serves sockets again. */
+  async #write(batch: ReadonlyArray<{ teamId: string; eventId: string }>): Promise<void> {
+    for (let at = 0; at < batch.length; at += ROWS_PER_STATEMENT) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve)); // let waiting socket I/O run
+      await this.store.recordMany(batch.slice(at, at + ROWS_PER_STATEMENT));
+    }
   }
 }
