@@ -26,15 +26,16 @@ export async function postReply(
     await slack.call('chat.postMessage', params);
     return; // the common case, without the retry machinery's allocations
   } catch (error) {
-    if (!shouldRepeat(error)) throw error;
-    await sleep(Math.max(retryAfterOf(error), FIRST_REPEAT_AFTER_MS), signal);
+    const waitMs = repeatAfterMs(error);
+    if (waitMs === undefined) throw error;
+    await sleep(Math.max(waitMs, FIRST_REPEAT_AFTER_MS), signal);
   }
   await pRetry(
     async () => {
       try {
         await slack.call('chat.postMessage', params);
       } catch (error) {
-        if (!shouldRepeat(error)) throw new AbortError(error instanceof Error ? error : String(error));
+        if (repeatAfterMs(error) === undefined) throw new AbortError(error instanceof Error ? error : String(error));
         throw error;
       }
     },
@@ -42,8 +43,8 @@ export async function postReply(
       retries: 2, minTimeout: 200, maxTimeout: 2_000, randomize: true, signal,
       // Before each repeat: wait at least what Slack's Retry-After asked for.
       onFailedAttempt: async ({ error }) => {
-        const retryAfterMs = retryAfterOf(error);
-        if (retryAfterMs > 0) await sleep(retryAfterMs, signal);
+        const waitMs = repeatAfterMs(error) ?? 0;
+        if (waitMs > 0) await sleep(waitMs, signal);
       },
     },
   );
@@ -51,14 +52,11 @@ export async function postReply(
 
 const FIRST_REPEAT_AFTER_MS = 200;
 
-function shouldRepeat(error: unknown): boolean {
+/** How long Slack asked us to wait before repeating (0: no ask), or undefined when the post must not be repeated. */
+function repeatAfterMs(error: unknown): number | undefined {
   const failure = classifySlackError(error);
-  return failure.kind === 'transient' && isSafeToRepeat(failure.slackError, error);
-}
-
-function retryAfterOf(error: unknown): number {
-  const failure = classifySlackError(error);
-  return failure.kind === 'transient' ? failure.retryAfterMs ?? 0 : 0;
+  if (failure.kind !== 'transient' || !isSafeToRepeat(failure.slackError, error)) return undefined;
+  return failure.retryAfterMs ?? 0;
 }
 
 /**
