@@ -4,7 +4,9 @@
  *
  *   fork('contender-child.js', ['--kind', 'flotilla|bolt|floor', '--connect-rate', '1000'], { execArgv: ['--expose-gc'] })
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import type { Contender, ContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
@@ -26,6 +28,14 @@ const gc = (globalThis as { gc?: () => void }).gc;
 /** How late the event loop ran (blocking, GC pauses): the bot's share of a latency tail. */
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+/** Garbage-collection pauses since the last reset: how much of the loop delay is the collector's. */
+const gcPauses = { minor: [] as number[], major: [] as number[] };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
+    const major = entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR;
+    (major ? gcPauses.major : gcPauses.minor).push(entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** RSS and heap after a forced collection and a short settle. */
 async function settledMemory(settleMs: number): Promise<NodeJS.MemoryUsage> {
@@ -37,6 +47,30 @@ async function settledMemory(settleMs: number): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
+/**
+ * Sampling heap profiler over the inspector. `all`: every allocation of the load, collected or not
+ * (where the garbage comes from); `promoted`: only what outlived the young generation (what makes
+ * scavenges slow and the old generation grow).
+ */
+let inspector: Session | undefined;
+async function heapProfile(arg: { action: 'start'; keep: 'all' | 'promoted' } | { action: 'stop'; file: string }): Promise<null> {
+  if (arg.action === 'start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: arg.keep === 'all',
+    });
+    return null;
+  }
+  if (!inspector) return null;
+  (gc as ((options: { type: 'minor' }) => void) | undefined)?.({ type: 'minor' }); // young garbage is not counted as live
+  const { profile } = await inspector.post('HeapProfiler.stopSampling');
+  await writeFile(arg.file, JSON.stringify(profile));
+  inspector.disconnect();
+  inspector = undefined;
+  return null;
+}
+
 serve({
   init: async (arg) => contender.init((arg as { apiUrl: string }).apiUrl),
   prepare: async (arg) => contender.prepare((arg as { workspaces: BenchWorkspace[] }).workspaces),
@@ -46,11 +80,24 @@ serve({
   cpu: () => process.cpuUsage(),
   loopDelay: (arg) => {
     const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
-    const read = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
-    if ((arg as { reset?: boolean } | undefined)?.reset) loopDelay.reset();
+    const pauses = (list: number[]): { count: number; totalMs: number; maxMs: number } => ({
+      count: list.length,
+      totalMs: Math.round(list.reduce((a, b) => a + b, 0) * 100) / 100,
+      maxMs: Math.round(Math.max(0, ...list) * 100) / 100,
+    });
+    const read = {
+      p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max),
+      gcMinor: pauses(gcPauses.minor), gcMajor: pauses(gcPauses.major),
+    };
+    if ((arg as { reset?: boolean } | undefined)?.reset) {
+      loopDelay.reset();
+      gcPauses.minor = [];
+      gcPauses.major = [];
+    }
     return read;
   },
   extra: async () => contender.extra(),
+  heapProfile: async (arg) => heapProfile(arg as Parameters<typeof heapProfile>[0]),
   hasGc: () => gc !== undefined,
   stop: async () => {
     await contender.stop();

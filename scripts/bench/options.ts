@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly maxOldSpaceMb: number;
   readonly settleMs: number;
   readonly profile: boolean;
+  readonly heapProfile: 'all' | 'promoted' | null;
+  readonly nodeFlags: readonly string[];
   readonly outDir: string;
   readonly label: string;
 }
@@ -51,6 +53,11 @@ export const HELP = `npm run bench -- [flags]
   --settle-ms MS        settle (with forced GCs) before each memory reading (default 3000)
   --max-old-space MB    --max-old-space-size for contender processes (default 0 = Node's)
   --profile             write a CPU profile of the flotilla process to <out>/profiles
+  --heap-profile WHAT   write a sampling heap profile of each contender's main load to <out>/profiles:
+                        all (every allocation, collected or not) or promoted (what outlived the young
+                        generation); summarize with node dist/scripts/bench/heap-summary.js <file>
+  --node-flags=FLAGS    extra node/V8 flags for the contender processes, space-separated, after
+                        an = sign (e.g. --node-flags="--max-semi-space-size=16 --trace-gc-nvp")
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
@@ -60,6 +67,12 @@ export const HELP = `npm run bench -- [flags]
 
 function numberList(text: string): number[] {
   return text.split(',').map((s) => Number(s.trim())).filter((v) => Number.isFinite(v) && v > 0);
+}
+
+function heapProfileOf(text: string | undefined): BenchOptions['heapProfile'] {
+  if (text === undefined) return null;
+  if (text !== 'all' && text !== 'promoted') throw new Error('--heap-profile must be all or promoted');
+  return text;
 }
 
 /** Parses argv; throws on an unknown flag. */
@@ -75,7 +88,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'storm-timeout-ms': { type: 'string' }, 'connect-rate': { type: 'string' }, 'reconcile-rows': { type: 'string' },
       'server-ping-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, 'max-old-space': { type: 'string' },
       'settle-ms': { type: 'string' },
-      profile: { type: 'boolean' }, out: { type: 'string' }, label: { type: 'string' },
+      profile: { type: 'boolean' }, 'heap-profile': { type: 'string' },
+      'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' },
     },
   });
   if (v.help) return 'help';
@@ -112,6 +126,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     maxOldSpaceMb: num(v['max-old-space'], 0),
     settleMs: num(v['settle-ms'], 3000),
     profile: v.profile ?? false,
+    heapProfile: heapProfileOf(v['heap-profile']),
+    nodeFlags: (v['node-flags'] ?? '').split(' ').filter((flag) => flag !== ''),
     outDir: v.out ?? 'bench/results',
     label: v.label ?? '',
   };

@@ -3,6 +3,7 @@
  * M mentions at R/s, a rate sweep, a reconnect storm. Both processes are started fresh and
  * stopped at the end.
  */
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './options.js';
 import type { ContenderName } from './contenders/contender.js';
@@ -14,9 +15,11 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 
 interface Memory { readonly rss: number; readonly heapUsed: number }
 
+/** Garbage-collection pauses of the contender over a step (perf_hooks `gc` entries). */
+export interface GcPauses { readonly count: number; readonly totalMs: number; readonly maxMs: number }
+/** Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution), and its GC pauses. */
+export interface LoopDelay { readonly p50: number; readonly p99: number; readonly max: number; readonly gcMinor?: GcPauses; readonly gcMajor?: GcPauses }
 /** A load step with the contender's CPU over it (% of one core, from first mention to last reply). */
-/** Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution). */
-export interface LoopDelay { readonly p50: number; readonly p99: number; readonly max: number }
 export type StepResult = LoadResult & { readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay };
 
 export interface SweepResult {
@@ -68,6 +71,7 @@ export async function runContender(name: ContenderName, options: BenchOptions): 
   const emulator = await ChildHandle.start(here('./emulator-child.js'), ['--server-ping-interval-ms', String(options.serverPingMs)]);
   const execArgv = ['--expose-gc', ...(options.maxOldSpaceMb > 0 ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [])];
   if (options.profile && name === 'flotilla') execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.outDir}/profiles`);
+  execArgv.push(...options.nodeFlags);
   const contender = await ChildHandle.start(here('./contender-child.js'), ['--kind', name, '--connect-rate', String(options.connectRate)], { execArgv });
   try {
     return await phases(name, options, emulator, contender);
@@ -116,7 +120,16 @@ async function phases(name: ContenderName, o: BenchOptions, emulator: ChildHandl
     return { ...done, loopDelay, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
   };
   await load(o.rate, Math.min(o.m, Math.max(50, o.rate)));
+  const heapFile = `${o.outDir}/profiles/heap-${o.heapProfile ?? ''}-${name}-${Date.now()}.heapprofile`;
+  if (o.heapProfile) {
+    await mkdir(`${o.outDir}/profiles`, { recursive: true });
+    await contender.call('heapProfile', { action: 'start', keep: o.heapProfile });
+  }
   const main = await load(o.rate, o.m);
+  if (o.heapProfile) {
+    await contender.call('heapProfile', { action: 'stop', file: heapFile });
+    log(name, `heap profile of the load: ${heapFile}`);
+  }
   const cpuMs = main.contenderCpuMs;
   log(name, `load ${o.m} @ ${o.rate}/s: reply p50/p95/p99 ${main.reply.p50}/${main.reply.p95}/${main.reply.p99} ms, missing ${main.missingReplies}, lost acks ${main.lostAcks}`);
   const extra = await contender.call<Record<string, unknown>>('extra');

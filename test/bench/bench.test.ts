@@ -7,6 +7,18 @@ import { fileURLToPath } from 'node:url';
 
 /** The built bench (`npm test` builds first). */
 const BENCH_JS = fileURLToPath(new URL('../../dist/scripts/bench.js', import.meta.url));
+const HEAP_SUMMARY_JS = fileURLToPath(new URL('../../dist/scripts/bench/heap-summary.js', import.meta.url));
+const PROFILE_SUMMARY_JS = fileURLToPath(new URL('../../dist/scripts/bench/profile-summary.js', import.meta.url));
+
+/** Runs a built script; resolves to its exit code and everything it printed. */
+async function run(script: string, args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
 
 interface Result {
   name: string;
@@ -49,4 +61,44 @@ describe('npm run bench', () => {
       await rm(out, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('reports GC pauses, writes heap and CPU profiles with --node-flags applied, and its summaries read them', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
+    try {
+      const args = ['--n', '2', '--m', '20', '--r', '100', '--contenders', 'flotilla', '--no-sweep', '--no-storm',
+        '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0', '--out', out,
+        '--heap-profile', 'promoted', '--profile', '--node-flags=--max-semi-space-size=1 --cpu-prof-interval=500'];
+      const bench = await run(BENCH_JS, args);
+      expect(bench).toMatchObject({ code: 0 });
+      expect(bench.output).toContain('young-generation GC pauses during the load');
+      const json = (await readdir(out)).find((f) => f.endsWith('.json')) as string;
+      const report = JSON.parse(await readFile(join(out, json), 'utf8')) as {
+        options: { nodeFlags: string[] };
+        results: Array<{ load: { loopDelay: { gcMinor: { count: number; totalMs: number }; gcMajor: { count: number } } } }>;
+      };
+      expect(report.options.nodeFlags).toEqual(['--max-semi-space-size=1', '--cpu-prof-interval=500']);
+      const { gcMinor, gcMajor } = report.results[0]?.load.loopDelay ?? {};
+      expect(gcMinor?.count).toEqual(expect.any(Number));
+      expect(gcMajor?.count).toEqual(expect.any(Number));
+
+      const profiles = await readdir(join(out, 'profiles'));
+      const heap = profiles.find((f) => f.startsWith('heap-promoted-flotilla-') && f.endsWith('.heapprofile'));
+      const cpu = profiles.find((f) => f.endsWith('.cpuprofile'));
+      expect({ heap, cpu }).toEqual({ heap: expect.any(String), cpu: expect.any(String) });
+      const heapSummary = await run(HEAP_SUMMARY_JS, [join(out, 'profiles', heap as string), '--top', '5']);
+      expect(heapSummary).toMatchObject({ code: 0 });
+      expect(heapSummary.output).toMatch(/MB sampled[\s\S]*## by allocation site/);
+      const cpuSummary = await run(PROFILE_SUMMARY_JS, [join(out, 'profiles', cpu as string), '--top', '5', '--long', '0']);
+      expect(cpuSummary).toMatchObject({ code: 0 });
+      expect(cpuSummary.output).toMatch(/## busy stretches >= 0 ms \([1-9]\d*\)\n +\d+\.\d ms at \d+\.\d\d s: /);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('refuses an unknown --heap-profile mode with a clear message', async () => {
+    const result = await run(BENCH_JS, ['--heap-profile', 'everything']);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('--heap-profile must be all or promoted');
+  });
 });
