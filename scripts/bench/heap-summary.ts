@@ -1,8 +1,9 @@
 /**
- * Top allocation sites of a V8 sampling heap profile (as written by `npm run bench -- --heap-profile`):
- * bytes allocated during the load by function (self) and by package / source folder.
+ * Top allocation sites of a V8 sampling heap profile (as written by `npm run bench -- --heap-profile
+ * all|promoted`): the sampled bytes of the load (every allocation, or only what outlived the young
+ * generation) by allocation site and by package / source folder.
  *
- *   node dist/scripts/bench/heap-summary.js bench/results/profiles/heap-flotilla-*.heapprofile [--top 25]
+ *   node dist/scripts/bench/heap-summary.js bench/results/profiles/heap-promoted-flotilla-*.heapprofile [--top 25]
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
