@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { groupOf, table } from './profile-tables.js';
+import { frameLabel, groupOf, table } from './profile-tables.js';
 
 interface HeapNode {
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
@@ -25,8 +25,7 @@ async function main(): Promise<void> {
     let total = 0;
     const visit = (node: HeapNode, stack: string): void => {
       const frame = node.callFrame;
-      const where = frame.url === '' ? '' : ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`;
-      const key = `${frame.functionName || '(anonymous)'}${where}`;
+      const key = frameLabel(frame);
       if (node.selfSize > 0) {
         total += node.selfSize;
         const site = `${key}  ←  ${stack}`;

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { groupOf, table } from './profile-tables.js';
+import { frameLabel, groupOf, table } from './profile-tables.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -33,8 +33,7 @@ function longStretches(profile: Profile, minMs: number): string {
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const label = (id: number): string => {
     const frame = byId.get(id)?.callFrame;
-    if (!frame) return '?';
-    return `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(node_modules|dist)\//, '')}:${frame.lineNumber + 1}`;
+    return frame ? frameLabel(frame) : '?';
   };
   const stretches: Array<{ start: number; end: number; ids: number[] }> = [];
   let current: { start: number; end: number; ids: number[] } | undefined;
@@ -78,8 +77,7 @@ async function main(): Promise<void> {
       const frame = byId.get(id)?.callFrame;
       if (frame === undefined || frame.functionName === '(idle)') return;
       total += us;
-      const where = frame.url === '' ? '' : ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`;
-      const key = `${frame.functionName || '(anonymous)'}${where}`;
+      const key = frameLabel(frame);
       byFunction.set(key, (byFunction.get(key) ?? 0) + us);
       const group = groupOf(frame.url);
       byGroup.set(group, (byGroup.get(group) ?? 0) + us);

@@ -14,6 +14,12 @@ export function groupOf(url: string): string {
   return url;
 }
 
+/** A V8 call frame as `name path:line`, the path cut to what follows node_modules/ or dist/. */
+export function frameLabel(frame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }): string {
+  const where = frame.url === '' ? '' : ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`;
+  return `${frame.functionName || '(anonymous)'}${where}`;
+}
+
 /** The `top` largest entries as percent of `total` and amount (µs shown as ms, bytes as KB). */
 export function table(map: Map<string, number>, total: number, top: number, unit: 'us' | 'B' = 'us'): string {
   const amount = (v: number): string => (unit === 'us' ? `${(v / 1000).toFixed(0).padStart(7)} ms` : `${(v / 1024).toFixed(0).padStart(7)} KB`);
