@@ -9,9 +9,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChildHandle } from './bench/ipc.js';
-import { HELP, parseOptions } from './bench/options.js';
-import { markdownReport, markdownTable, targetChecks, type BenchReport, type ReconcileResult } from './bench/report.js';
-import { runContender, type ContenderResult } from './bench/run-contender.js';
+import { HELP, parseOptions, type BenchOptions } from './bench/options.js';
+import { markdownReport, markdownTable, roundLines, targetChecks, type BenchReport, type ReconcileResult } from './bench/report.js';
+import {
+  finishContender, mainLoad, runContender, startContender, stopContender, type ContenderResult, type LiveContender, type StepResult,
+} from './bench/run-contender.js';
 
 function openFilesLimit(): string {
   try {
@@ -41,6 +43,66 @@ async function reconcileTiming(rows: number): Promise<ReconcileResult> {
   }
 }
 
+type Failed = (name: string, error: unknown) => void;
+
+/** Each contender alone, start to end, one after the other. */
+async function oneAtATime(options: BenchOptions, failed: Failed): Promise<ContenderResult[]> {
+  const results: ContenderResult[] = [];
+  for (const name of options.contenders) {
+    try {
+      results.push(await runContender(name, options));
+    } catch (error) {
+      failed(name, error);
+    }
+  }
+  return results;
+}
+
+/**
+ * Every contender connected at once, then the main load in rounds, the contenders taking turns,
+ * so each round of each sees the same minutes of the host (a shared VM's steal moves tails from
+ * one minute to the next). The one not under load idles meanwhile: its keepalive costs a few
+ * % of a core (the idle CPU row). Then each finishes alone (sweep, storm) and is stopped.
+ */
+async function inRounds(options: BenchOptions, failed: Failed): Promise<ContenderResult[]> {
+  let live: LiveContender[] = [];
+  const rounds = new Map<LiveContender, StepResult[]>();
+  try {
+    for (const name of options.contenders) {
+      try {
+        const started = await startContender(name, options);
+        live.push(started);
+        rounds.set(started, []);
+      } catch (error) {
+        failed(name, error);
+      }
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const contender of [...live]) {
+        try {
+          rounds.get(contender)?.push(await mainLoad(contender, options, round));
+        } catch (error) {
+          failed(contender.name, error);
+          live = live.filter((l) => l !== contender);
+          await stopContender(contender);
+        }
+      }
+    }
+    const results: ContenderResult[] = [];
+    while (live.length > 0) {
+      const contender = live.shift() as LiveContender;
+      try {
+        results.push(await finishContender(contender, options, rounds.get(contender) ?? []));
+      } catch (error) {
+        failed(contender.name, error);
+      }
+    }
+    return results;
+  } finally {
+    for (const contender of live) await stopContender(contender);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options === 'help') {
@@ -48,16 +110,12 @@ async function main(): Promise<void> {
     return;
   }
   const startedAt = new Date().toISOString();
-  const results: ContenderResult[] = [];
   const errors: Record<string, string> = {};
-  for (const name of options.contenders) {
-    try {
-      results.push(await runContender(name, options));
-    } catch (error) {
-      errors[name] = error instanceof Error ? error.stack ?? error.message : String(error);
-      process.stderr.write(`[bench] ${name} failed: ${errors[name]}\n`);
-    }
-  }
+  const failed = (name: string, error: unknown): void => {
+    errors[name] = error instanceof Error ? error.stack ?? error.message : String(error);
+    process.stderr.write(`[bench] ${name} failed: ${errors[name]}\n`);
+  };
+  const results = options.rounds > 1 ? await inRounds(options, failed) : await oneAtATime(options, failed);
   let reconcile: ReconcileResult | null = null;
   if (options.reconcileRows > 0 && options.contenders.includes('flotilla')) {
     try {
@@ -82,7 +140,8 @@ async function main(): Promise<void> {
   const base = join(options.outDir, `bench-${stamp}-n${options.n}${options.label === '' ? '' : `-${options.label}`}`);
   await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(`${base}.md`, markdownReport(report));
-  process.stdout.write(`\n${markdownTable(report)}\n\n${targetChecks(report).join('\n')}\n`);
+  const rounds = roundLines(report);
+  process.stdout.write(`\n${markdownTable(report)}\n\n${rounds.length > 0 ? `${rounds.join('\n')}\n\n` : ''}${targetChecks(report).join('\n')}\n`);
   if (reconcile !== null) process.stdout.write(`reconcile at ${reconcile.rows} rows: ${reconcile.reconcileMs.join(', ')} ms; list all ${reconcile.listAllMs.join(', ')} ms\n`);
   process.stdout.write(`\nwrote ${base}.json and ${base}.md\n`);
   if (Object.keys(errors).length > 0) process.exitCode = 1;

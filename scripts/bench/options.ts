@@ -6,6 +6,7 @@ export interface BenchOptions {
   readonly n: number;
   readonly m: number;
   readonly rate: number;
+  readonly rounds: number;
   readonly contenders: readonly ContenderName[];
   readonly quick: boolean;
   readonly sweep: boolean;
@@ -35,6 +36,10 @@ export const HELP = `npm run bench -- [flags]
   --n N                 workspaces (default 500; quick 20)
   --m M                 mentions in the main load (default 6000; quick 400)
   --r R                 mentions per second in the main load (default 200)
+  --rounds K            run the main load K times, the contenders taking turns with all of them
+                        connected, and report each contender's median round by reply p99
+                        (default 1: one contender at a time, as before); use it to compare
+                        latency tails on a shared machine, where they move from minute to minute
   --contenders LIST     comma list of flotilla,bolt,floor (default all)
   --quick               small N/M, short sweep: about a minute
   --no-sweep            skip the rate sweep
@@ -75,13 +80,20 @@ function heapProfileOf(text: string | undefined): BenchOptions['heapProfile'] {
   return text;
 }
 
+function roundsOf(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const rounds = Number(text);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1: ${text}`);
+  return rounds;
+}
+
 /** Parses argv; throws on an unknown flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const { values: v } = parseArgs({
     args: [...argv],
     options: {
       help: { type: 'boolean' }, quick: { type: 'boolean' },
-      n: { type: 'string' }, m: { type: 'string' }, r: { type: 'string' }, contenders: { type: 'string' },
+      n: { type: 'string' }, m: { type: 'string' }, r: { type: 'string' }, rounds: { type: 'string' }, contenders: { type: 'string' },
       'no-sweep': { type: 'boolean' }, 'sweep-rates': { type: 'string' }, 'sweep-step-ms': { type: 'string' },
       'sweep-p95-ms': { type: 'string' }, 'no-refine': { type: 'boolean' },
       'no-storm': { type: 'boolean' }, 'storm-per-minute': { type: 'string' }, 'storm-scope': { type: 'string' },
@@ -108,6 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     n: num(v.n, quick ? 20 : 500),
     m: num(v.m, quick ? 400 : 6000),
     rate: num(v.r, 200),
+    rounds: roundsOf(v.rounds),
     contenders: contenders as ContenderName[],
     quick,
     sweep: !(v['no-sweep'] ?? false),

@@ -1,7 +1,7 @@
 /**
- * One contender's run, start to end, against a fresh emulator: connect N, memory per connection,
- * M mentions at R/s, a rate sweep, a reconnect storm. Both processes are started fresh and
- * stopped at the end.
+ * One contender's run against a fresh emulator: connect N, memory per connection, M mentions at
+ * R/s (once, or in rounds taking turns with the other contenders), a rate sweep, a reconnect
+ * storm. Both processes are started fresh and stopped at the end.
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { BenchOptions } from './options.js';
 import type { ContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
 import { ChildHandle } from './ipc.js';
+import { hostCpu, stealPct } from './host.js';
 import type { LoadOptions, LoadResult } from './load.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -20,7 +21,11 @@ export interface GcPauses { readonly count: number; readonly totalMs: number; re
 /** Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution), and its GC pauses. */
 export interface LoopDelay { readonly p50: number; readonly p99: number; readonly max: number; readonly gcMinor?: GcPauses; readonly gcMajor?: GcPauses }
 /** A load step with the contender's CPU over it (% of one core, from first mention to last reply). */
-export type StepResult = LoadResult & { readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay };
+export type StepResult = LoadResult & {
+  readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay;
+  /** CPU the hypervisor gave to other guests during the step (% of all CPU time; null off Linux). */
+  readonly hostStealPct: number | null;
+};
 
 export interface SweepResult {
   /** Highest rate that passed (reply p95 under the limit, nothing missing or lost); 0 if none did. */
@@ -49,7 +54,10 @@ export interface ContenderResult {
     readonly before: Memory; readonly after: Memory;
     readonly rssPerConnectionKb: number; readonly heapPerConnectionKb: number;
   };
+  /** The main load: with `--rounds`, the median round by reply p99. */
   readonly load: StepResult;
+  /** Every round of the main load, in the order run. */
+  readonly loadRounds: readonly StepResult[];
   /** CPU (user + system) the contender spent per 1,000 mentions during the main load (idle keepalive included). */
   readonly cpuMsPer1000Mentions: number;
   /** CPU of the contender with every socket connected and no traffic (% of one core, over `idleMs`). */
@@ -66,22 +74,104 @@ const log = (name: string, text: string): void => {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
 
-/** Runs every phase for `name`; the processes are stopped even when a phase throws. */
-export async function runContender(name: ContenderName, options: BenchOptions): Promise<ContenderResult> {
+/** A contender connected and measured at rest, its processes running, ready for load steps. */
+export interface LiveContender {
+  readonly name: ContenderName;
+  readonly connectMs: number;
+  readonly memory: ContenderResult['memory'];
+  readonly idleCpuPct: number;
+  /** One load step of `count` mentions at `rate`/s, with the contender's CPU, loop delay and the host's steal. */
+  readonly load: (rate: number, count: number) => Promise<StepResult>;
+  readonly emulator: ChildHandle;
+  readonly contender: ChildHandle;
+}
+
+/**
+ * Starts a fresh emulator and contender, connects N, reads memory per connection and idle CPU,
+ * and runs a short warm-up load. The processes are stopped if any of it throws.
+ */
+export async function startContender(name: ContenderName, options: BenchOptions): Promise<LiveContender> {
   const emulator = await ChildHandle.start(here('./emulator-child.js'), ['--server-ping-interval-ms', String(options.serverPingMs)]);
   const execArgv = ['--expose-gc', ...(options.maxOldSpaceMb > 0 ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [])];
   if (options.profile && name === 'flotilla') execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.outDir}/profiles`);
   execArgv.push(...options.nodeFlags);
-  const contender = await ChildHandle.start(here('./contender-child.js'), ['--kind', name, '--connect-rate', String(options.connectRate)], { execArgv });
+  let contender: ChildHandle | undefined;
   try {
-    return await phases(name, options, emulator, contender);
-  } finally {
-    await contender.stop(30_000);
+    contender = await ChildHandle.start(here('./contender-child.js'), ['--kind', name, '--connect-rate', String(options.connectRate)], { execArgv });
+    return await setUp(name, options, emulator, contender);
+  } catch (error) {
+    await contender?.stop(30_000);
     await emulator.stop();
+    throw error;
   }
 }
 
-async function phases(name: ContenderName, o: BenchOptions, emulator: ChildHandle, contender: ChildHandle): Promise<ContenderResult> {
+/** The main load (M mentions at R/s); `round` counts from 1. The heap profile, when asked for, covers round 1. */
+export async function mainLoad(live: LiveContender, o: BenchOptions, round: number): Promise<StepResult> {
+  const isProfiled = o.heapProfile !== null && round === 1;
+  const heapFile = `${o.outDir}/profiles/heap-${o.heapProfile ?? ''}-${live.name}-${Date.now()}.heapprofile`;
+  if (isProfiled) {
+    await mkdir(`${o.outDir}/profiles`, { recursive: true });
+    await live.contender.call('heapProfile', { action: 'start', keep: o.heapProfile });
+  }
+  const step = await live.load(o.rate, o.m);
+  if (isProfiled) {
+    await live.contender.call('heapProfile', { action: 'stop', file: heapFile });
+    log(live.name, `heap profile of the load: ${heapFile}`);
+  }
+  const of = o.rounds > 1 ? ` (round ${round} of ${o.rounds})` : '';
+  log(live.name, `load ${o.m} @ ${o.rate}/s${of}: reply p50/p95/p99 ${step.reply.p50}/${step.reply.p95}/${step.reply.p99} ms, missing ${step.missingReplies}, lost acks ${step.lostAcks}, host steal ${step.hostStealPct ?? '–'} %`);
+  return step;
+}
+
+/**
+ * The rest of a contender's run after its main loads (extra figures, rate sweep, reconnect
+ * storm); its processes are stopped at the end, even when a phase throws. `loads` are the main
+ * load's rounds: the result's `load` is the median round by reply p99.
+ */
+export async function finishContender(live: LiveContender, o: BenchOptions, loads: readonly StepResult[]): Promise<ContenderResult> {
+  try {
+    const main = medianRound(loads);
+    const extra = await live.contender.call<Record<string, unknown>>('extra');
+    const sweep = o.sweep ? await rateSweep(live.name, o, live.load) : null;
+    const storm = o.storm ? await reconnectStorm(live.name, o, live.emulator, live.contender, live.load) : null;
+    const emulatorRss = (await live.emulator.call<NodeJS.MemoryUsage>('memory')).rss;
+    return {
+      name: live.name, n: o.n, connectMs: live.connectMs, memory: live.memory, load: main, loadRounds: loads,
+      idleCpuPct: live.idleCpuPct, cpuMsPer1000Mentions: Math.round((main.contenderCpuMs / Math.max(1, main.sent)) * 1000 * 10) / 10,
+      sweep, storm, extra, emulatorRssMb: Math.round(emulatorRss / 1048576),
+    };
+  } finally {
+    await stopContender(live);
+  }
+}
+
+export async function stopContender(live: LiveContender): Promise<void> {
+  await live.contender.stop(30_000);
+  await live.emulator.stop();
+}
+
+/** Every phase for `name`, one contender alone: start, one main load, finish. */
+export async function runContender(name: ContenderName, options: BenchOptions): Promise<ContenderResult> {
+  const live = await startContender(name, options);
+  let main: StepResult;
+  try {
+    main = await mainLoad(live, options, 1);
+  } catch (error) {
+    await stopContender(live);
+    throw error;
+  }
+  return finishContender(live, options, [main]);
+}
+
+/** The round whose reply p99 is the median (the upper one of an even count); rounds without replies sort last. */
+export function medianRound(rounds: readonly StepResult[]): StepResult {
+  if (rounds.length === 0) throw new Error('no load rounds to choose from');
+  const sorted = [...rounds].sort((a, b) => (a.reply.p99 ?? Infinity) - (b.reply.p99 ?? Infinity));
+  return sorted[Math.floor(sorted.length / 2)] as StepResult;
+}
+
+async function setUp(name: ContenderName, o: BenchOptions, emulator: ChildHandle, contender: ChildHandle): Promise<LiveContender> {
   const apiUrl = await emulator.call<string>('apiUrl');
   const workspaces = await emulator.call<BenchWorkspace[]>('setup', { n: o.n });
   await contender.call('init', { apiUrl });
@@ -112,34 +202,17 @@ async function phases(name: ContenderName, o: BenchOptions, emulator: ChildHandl
   const load = async (rate: number, count: number): Promise<StepResult> => {
     let step: LoadResult | undefined;
     await contender.call('loopDelay', { reset: true });
+    const host0 = hostCpu();
     const cpuMs = await cpuMsOf(async () => {
       step = await emulator.call<LoadResult>('load', { rate, count, drainMs: o.drainMs, ackLostMs: 3_000 } satisfies LoadOptions);
     });
+    const hostStealPct = stealPct(host0, hostCpu());
     const done = step as LoadResult;
     const loopDelay = await contender.call<LoopDelay>('loopDelay', { reset: true });
-    return { ...done, loopDelay, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
+    return { ...done, loopDelay, hostStealPct, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, done.elapsedMs)) * 100) };
   };
   await load(o.rate, Math.min(o.m, Math.max(50, o.rate)));
-  const heapFile = `${o.outDir}/profiles/heap-${o.heapProfile ?? ''}-${name}-${Date.now()}.heapprofile`;
-  if (o.heapProfile) {
-    await mkdir(`${o.outDir}/profiles`, { recursive: true });
-    await contender.call('heapProfile', { action: 'start', keep: o.heapProfile });
-  }
-  const main = await load(o.rate, o.m);
-  if (o.heapProfile) {
-    await contender.call('heapProfile', { action: 'stop', file: heapFile });
-    log(name, `heap profile of the load: ${heapFile}`);
-  }
-  const cpuMs = main.contenderCpuMs;
-  log(name, `load ${o.m} @ ${o.rate}/s: reply p50/p95/p99 ${main.reply.p50}/${main.reply.p95}/${main.reply.p99} ms, missing ${main.missingReplies}, lost acks ${main.lostAcks}`);
-  const extra = await contender.call<Record<string, unknown>>('extra');
-  const sweep = o.sweep ? await rateSweep(name, o, load) : null;
-  const storm = o.storm ? await reconnectStorm(name, o, emulator, contender, load) : null;
-  const emulatorRss = (await emulator.call<NodeJS.MemoryUsage>('memory')).rss;
-  return {
-    name, n: o.n, connectMs, memory, load: main, idleCpuPct, cpuMsPer1000Mentions: Math.round((cpuMs / Math.max(1, main.sent)) * 1000 * 10) / 10,
-    sweep, storm, extra, emulatorRssMb: Math.round(emulatorRss / 1048576),
-  };
+  return { name, connectMs, memory, idleCpuPct, load, emulator, contender };
 }
 
 async function waitLive(emulator: ChildHandle, n: number, timeoutMs: number): Promise<boolean> {

@@ -96,6 +96,39 @@ describe('npm run bench', () => {
     }
   }, 90_000);
 
+  it('with --rounds runs the main load in turns and reports each contender\'s median round and the host\'s steal', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
+    try {
+      const args = ['--n', '2', '--m', '20', '--r', '100', '--rounds', '2', '--contenders', 'flotilla,floor', '--no-sweep', '--no-storm',
+        '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0', '--out', out];
+      const bench = await run(BENCH_JS, args);
+      expect(bench).toMatchObject({ code: 0 });
+      // Taking turns: flotilla's second round starts after the floor's first.
+      const order = [...bench.output.matchAll(/\] (flotilla|floor): load 20 @ 100\/s \(round (\d) of 2\)/g)].map((m) => `${m[1]}${m[2]}`);
+      expect(order).toEqual(['flotilla1', 'floor1', 'flotilla2', 'floor2']);
+      expect(bench.output).toMatch(/flotilla: reply p99 by round [\d.]+, [\d.]+ ms; host steal/);
+      const json = (await readdir(out)).find((f) => f.endsWith('.json')) as string;
+      type Step = { sent: number; missingReplies: number; reply: { p99: number }; hostStealPct: number | null };
+      const report = JSON.parse(await readFile(join(out, json), 'utf8')) as { results: Array<{ name: string; load: Step; loadRounds: Step[] }> };
+      expect(report.results.map((r) => r.name)).toEqual(['flotilla', 'floor']);
+      for (const r of report.results) {
+        expect(r.loadRounds).toHaveLength(2);
+        for (const step of r.loadRounds) expect(step).toMatchObject({ sent: 20, missingReplies: 0 });
+        // Of two rounds the median is the upper one.
+        expect(r.load).toEqual(r.loadRounds.reduce((a, b) => (b.reply.p99 > a.reply.p99 ? b : a)));
+        if (process.platform === 'linux') expect(r.load.hostStealPct).toEqual(expect.any(Number));
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses a --rounds that is not a whole number of at least 1', async () => {
+    const result = await run(BENCH_JS, ['--rounds', '0']);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('--rounds must be a whole number of at least 1');
+  });
+
   it('refuses an unknown --heap-profile mode with a clear message', async () => {
     const result = await run(BENCH_JS, ['--heap-profile', 'everything']);
     expect(result.code).not.toBe(0);
