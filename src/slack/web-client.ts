@@ -60,8 +60,8 @@ export class SlackWeb {
     return { call: <T>(method: string, params?: Record<string, unknown>) => http.call<T>(method, token, params) };
   }
 
-  close(): void {
-    this.#http.close();
+  close(): Promise<void> {
+    return this.#http.close();
   }
 }
 

@@ -14,10 +14,11 @@ describe('postReply against the emulator', () => {
   beforeAll(async () => {
     slack = await SlackEmulator.start();
     team = slack.createWorkspace({ name: 'Replies' });
-    web = new SlackWeb({ slackApiUrl: slack.apiUrl, timeoutMs: 150 });
+    // undici checks its timeouts about every half second: a 1 s timeout against 3 s of latency.
+    web = new SlackWeb({ slackApiUrl: slack.apiUrl, timeoutMs: 1_000 });
   });
   afterAll(async () => {
-    web.close();
+    await web.close();
     await slack.stop();
   });
 
@@ -35,13 +36,13 @@ describe('postReply against the emulator', () => {
   });
 
   it('does not repeat a post that timed out (Slack may have posted it): never two answers', async () => {
-    slack.setLatency('chat.postMessage', 600);
+    slack.setLatency('chat.postMessage', 3_000);
     await expect(postReply(web.caller(team.botToken), { channel: team.generalChannelId, threadTs: undefined }, { text: 'slow' }, signal))
-      .rejects.toThrow(/timed out/);
-    await until(() => count('slow') === 1, 3_000, 'the slow post to land');
+      .rejects.toThrow(/chat.postMessage: timed out after 1000 ms/);
+    await until(() => count('slow') === 1, 6_000, 'the slow post to land');
     slack.setLatency('chat.postMessage', 0);
     expect(count('slow')).toBe(1);
-  });
+  }, 10_000);
 
   it('gives up at once on a refusal', async () => {
     await expect(postReply(web.caller(team.botToken), { channel: 'CNOPE', threadTs: undefined }, { text: 'x' }, signal))

@@ -15,7 +15,7 @@ describe('SlackHttp against the emulator', () => {
     http = new SlackHttp({ slackApiUrl: slack.apiUrl, onCall: (method, outcome) => outcomes.push([method, outcome]) });
   });
   afterAll(async () => {
-    http.close();
+    await http.close();
     await slack.stop();
   });
 
@@ -54,7 +54,9 @@ describe('SlackHttp against the emulator', () => {
     const nowhere = new SlackHttp({ slackApiUrl: 'http://127.0.0.1:9/api/' });
     const refused = await nowhere.call('auth.test', team.botToken).catch((e: unknown) => e);
     expect(classifySlackError(refused)).toEqual({ kind: 'transient', slackError: 'request_error' });
+    // Refused before anything was sent: a reply may be repeated safely.
+    expect(refused).toMatchObject({ isUnsent: true });
     expect(String((refused as Error).message)).not.toContain(team.botToken);
-    nowhere.close();
+    await nowhere.close();
   });
 });
