@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withTimeout } from '../lib/abort.js';
@@ -11,6 +10,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { Mutex } from './mutex.js';
 import { PgListener } from './pg-listener.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteInWorker } from './pglite-worker.js';
 import type { Schema } from './schema.js';
 
 /** The channel the `workspaces` trigger notifies on; the payload is the team id. */
@@ -94,13 +94,11 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> 
     throw new DatabaseError(`cannot create ${pgdata}: ${errorMessage(error)}`, { cause: error });
   });
   const unlock = await lockDataDir(join(dataDir, 'pgdata.lock'), `the embedded database in ${pgdata}`);
-  let pglite: PGlite;
+  let pglite: PGliteInWorker;
   try {
     const startedAt = Date.now();
-    pglite = await PGlite.create(pgdata, {
-      // Match node-postgres: int8 comes back as a string, never a lossy number.
-      parsers: { [pgliteTypes.INT8]: (value: string) => value },
-    });
+    // In a worker thread, int8 parsed as a string to match node-postgres (see pglite-worker.ts).
+    pglite = await PGliteInWorker.open(pgdata);
     logger.info({ dataDir: pgdata, startMs: Date.now() - startedAt }, 'embedded database opened');
   } catch (error) {
     await unlock();

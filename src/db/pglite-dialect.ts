@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -16,9 +15,23 @@ import {
 } from 'kysely';
 import { Mutex } from './mutex.js';
 
+/** What a query answers: PGlite's own results, or their copy from a worker thread. */
+export interface PGliteResult<R> {
+  readonly rows: R[];
+  readonly affectedRows?: number;
+  readonly rowCount?: number;
+  readonly command?: string;
+}
+
+/** What the dialect needs of PGlite: an in-process `PGlite`, or `PGliteInWorker`. */
+export interface PGliteLike {
+  readonly waitReady: Promise<void>;
+  query<R>(sql: string, params?: unknown[], options?: { rowMode: 'object' }): Promise<PGliteResult<R>>;
+}
+
 export interface PGliteDialectConfig {
   /** An open PGlite instance. The dialect never closes it: its owner does. */
-  readonly pglite: PGlite;
+  readonly pglite: PGliteLike;
   /**
    * The lock that serializes use of the single PGlite connection. Pass your own
    * to run other work on the instance (e.g. `listen()`) outside any transaction.
@@ -61,7 +74,7 @@ class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   #release: (() => void) | undefined;
 
-  constructor(pglite: PGlite, mutex: Mutex) {
+  constructor(pglite: PGliteLike, mutex: Mutex) {
     this.#mutex = mutex;
     this.#connection = new PGliteConnection(pglite);
   }
@@ -118,7 +131,7 @@ class PGliteDriver implements Driver {
 const COMMANDS_WITH_AFFECTED_ROWS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(readonly pglite: PGlite) {}
+  constructor(readonly pglite: PGliteLike) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters], {

@@ -118,6 +118,11 @@ describe('npm run bench', () => {
         expect(r.load).toEqual(r.loadRounds.reduce((a, b) => (b.reply.p99 > a.reply.p99 ? b : a)));
         if (process.platform === 'linux') expect(r.load.hostStealPct).toEqual(expect.any(Number));
       }
+      // The target check also gives the two's ratio round by round: of two rounds, the mean of both ratios.
+      const [f, floor] = report.results.map((r) => r.loadRounds) as [Step[], Step[]];
+      const ratios = f.map((step, i) => step.reply.p99 / (floor[i] as Step).reply.p99);
+      const paired = ((ratios[0] as number) + (ratios[1] as number)) / 2;
+      expect(bench.output).toContain(`round by round ${paired.toFixed(2)}× (median)`);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
