@@ -89,7 +89,7 @@ function localDates(row: Record<string, unknown>): void {
 /**
  * The embedded database in a worker thread. PGlite runs Postgres compiled to
  * WebAssembly on whichever thread calls it; in the daemon's own thread each
- * statement (about 1 ms, 5 ms for a 200-row batch) held up every socket, and
+ * statement (about 1 ms, 5–6 ms for a 200-row batch) held up every socket, and
  * PGlite's objects grew the heap the daemon's collector walks. Here the event
  * loop only posts a message and reads the answer. Still one connection: the
  * dialect's lock orders the work as before.
