@@ -139,7 +139,7 @@ export class PGliteInWorker implements PGliteLike {
 
   /** LISTEN; resolves to the UNLISTEN. */
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    const id = this.#nextId;
+    const id = this.#nextId++;
     this.#listeners.set(id, onNotify);
     try {
       await this.#call({ op: 'listen', channel }, id);
@@ -165,9 +165,8 @@ export class PGliteInWorker implements PGliteLike {
     }
   }
 
-  #call(message: Record<string, unknown>, id = this.#nextId): Promise<unknown> {
+  #call(message: Record<string, unknown>, id = this.#nextId++): Promise<unknown> {
     if (this.#closed) return Promise.reject(new Error('the embedded database is closed'));
-    this.#nextId = Math.max(this.#nextId, id) + 1;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ ...message, id });

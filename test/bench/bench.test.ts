@@ -20,6 +20,21 @@ async function run(script: string, args: readonly string[]): Promise<{ code: num
   return { code, output };
 }
 
+/** Runs the bench into a fresh results directory; hands over what it printed, its JSON report and the directory. */
+async function benchRun<Report>(args: readonly string[], check: (bench: { code: number | null; output: string }, report: Report, out: string) => Promise<void> | void): Promise<void> {
+  const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
+  try {
+    const bench = await run(BENCH_JS, [...args, '--out', out]);
+    expect(bench).toMatchObject({ code: 0 });
+    const files = await readdir(out);
+    expect(files.some((f) => f.endsWith('.md'))).toBe(true);
+    const json = files.find((f) => f.endsWith('.json')) as string;
+    await check(bench, JSON.parse(await readFile(join(out, json), 'utf8')) as Report, out);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
 interface Result {
   name: string;
   connectMs: number;
@@ -31,20 +46,9 @@ interface Result {
 
 describe('npm run bench', () => {
   it('runs every contender through every phase at tiny N and M and writes JSON and Markdown', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
-    try {
-      const args = ['--quick', '--n', '3', '--m', '30', '--r', '100', '--sweep-rates', '200', '--sweep-step-ms', '300',
-        '--drain-ms', '2000', '--settle-ms', '300', '--reconcile-rows', '300', '--out', out];
-      const child = spawn(process.execPath, [BENCH_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      expect({ code, output }).toMatchObject({ code: 0 });
-      const files = await readdir(out);
-      const json = files.find((f) => f.endsWith('.json'));
-      expect(files.some((f) => f.endsWith('.md'))).toBe(true);
-      const report = JSON.parse(await readFile(join(out, json as string), 'utf8')) as { results: Result[]; reconcile: { rows: number } };
+    const args = ['--quick', '--n', '3', '--m', '30', '--r', '100', '--sweep-rates', '200', '--sweep-step-ms', '300',
+      '--drain-ms', '2000', '--settle-ms', '300', '--reconcile-rows', '300'];
+    await benchRun<{ results: Result[]; reconcile: { rows: number } }>(args, (bench, report) => {
       expect(report.results.map((r) => r.name)).toEqual(['flotilla', 'bolt', 'floor']);
       for (const r of report.results) {
         expect(r.connectMs).toBeGreaterThan(0);
@@ -56,26 +60,20 @@ describe('npm run bench', () => {
         expect(r.storm?.verify?.missingReplies).toBe(0);
       }
       expect(report.reconcile.rows).toBe(300);
-      expect(output).toContain('flotilla ÷ bolt');
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+      expect(bench.output).toContain('flotilla ÷ bolt');
+    });
   }, 90_000);
 
   it('reports GC pauses, writes heap and CPU profiles with --node-flags applied, and its summaries read them', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
-    try {
-      const args = ['--n', '2', '--m', '20', '--r', '100', '--contenders', 'flotilla', '--no-sweep', '--no-storm',
-        '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0', '--out', out,
-        '--heap-profile', 'promoted', '--profile', '--node-flags=--max-semi-space-size=1 --cpu-prof-interval=500'];
-      const bench = await run(BENCH_JS, args);
-      expect(bench).toMatchObject({ code: 0 });
+    const args = ['--n', '2', '--m', '20', '--r', '100', '--contenders', 'flotilla', '--no-sweep', '--no-storm',
+      '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0',
+      '--heap-profile', 'promoted', '--profile', '--node-flags=--max-semi-space-size=1 --cpu-prof-interval=500'];
+    type Report = {
+      options: { nodeFlags: string[] };
+      results: Array<{ load: { loopDelay: { gcMinor: { count: number; totalMs: number }; gcMajor: { count: number } } } }>;
+    };
+    await benchRun<Report>(args, async (bench, report, out) => {
       expect(bench.output).toContain('young-generation GC pauses during the load');
-      const json = (await readdir(out)).find((f) => f.endsWith('.json')) as string;
-      const report = JSON.parse(await readFile(join(out, json), 'utf8')) as {
-        options: { nodeFlags: string[] };
-        results: Array<{ load: { loopDelay: { gcMinor: { count: number; totalMs: number }; gcMajor: { count: number } } } }>;
-      };
       expect(report.options.nodeFlags).toEqual(['--max-semi-space-size=1', '--cpu-prof-interval=500']);
       const { gcMinor, gcMajor } = report.results[0]?.load.loopDelay ?? {};
       expect(gcMinor?.count).toEqual(expect.any(Number));
@@ -91,25 +89,18 @@ describe('npm run bench', () => {
       const cpuSummary = await run(PROFILE_SUMMARY_JS, [join(out, 'profiles', cpu as string), '--top', '5', '--long', '0']);
       expect(cpuSummary).toMatchObject({ code: 0 });
       expect(cpuSummary.output).toMatch(/## busy stretches >= 0 ms \([1-9]\d*\)\n +\d+\.\d ms at \d+\.\d\d s: /);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+    });
   }, 90_000);
 
   it('with --rounds runs the main load in turns and reports each contender\'s median round and the host\'s steal', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'flotilla-bench-test-'));
-    try {
-      const args = ['--n', '2', '--m', '20', '--r', '100', '--rounds', '2', '--contenders', 'flotilla,floor', '--no-sweep', '--no-storm',
-        '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0', '--out', out];
-      const bench = await run(BENCH_JS, args);
-      expect(bench).toMatchObject({ code: 0 });
+    const args = ['--n', '2', '--m', '20', '--r', '100', '--rounds', '2', '--contenders', 'flotilla,floor', '--no-sweep', '--no-storm',
+      '--drain-ms', '1000', '--settle-ms', '300', '--reconcile-rows', '0'];
+    type Step = { sent: number; missingReplies: number; reply: { p99: number }; hostStealPct: number | null };
+    await benchRun<{ results: Array<{ name: string; load: Step; loadRounds: Step[] }> }>(args, (bench, report) => {
       // Taking turns: flotilla's second round starts after the floor's first.
       const order = [...bench.output.matchAll(/\] (flotilla|floor): load 20 @ 100\/s \(round (\d) of 2\)/g)].map((m) => `${m[1]}${m[2]}`);
       expect(order).toEqual(['flotilla1', 'floor1', 'flotilla2', 'floor2']);
       expect(bench.output).toMatch(/flotilla: reply p99 by round [\d.]+, [\d.]+ ms; host steal/);
-      const json = (await readdir(out)).find((f) => f.endsWith('.json')) as string;
-      type Step = { sent: number; missingReplies: number; reply: { p99: number }; hostStealPct: number | null };
-      const report = JSON.parse(await readFile(join(out, json), 'utf8')) as { results: Array<{ name: string; load: Step; loadRounds: Step[] }> };
       expect(report.results.map((r) => r.name)).toEqual(['flotilla', 'floor']);
       for (const r of report.results) {
         expect(r.loadRounds).toHaveLength(2);
@@ -123,9 +114,7 @@ describe('npm run bench', () => {
       const ratios = f.map((step, i) => step.reply.p99 / (floor[i] as Step).reply.p99);
       const paired = ((ratios[0] as number) + (ratios[1] as number)) / 2;
       expect(bench.output).toContain(`round by round ${paired.toFixed(2)}× (median)`);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   it('refuses a --rounds that is not a whole number of at least 1', async () => {
