@@ -28,6 +28,8 @@ export interface Config {
   readonly connectRatePerSec: number;
   /** How long SIGTERM waits for in-flight handlers. */
   readonly shutdownGraceMs: number;
+  /** How far the heap may grow past its live size between full collections (%); 0: V8 decides. */
+  readonly heapGrowthPercent: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,6 +50,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   FLOTILLA_CONNECT_RATE: positiveInt(10_000).default(20),
   FLOTILLA_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  FLOTILLA_HEAP_GROWTH_PERCENT: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
+    .pipe(z.number().int().max(400, 'must be 0-400')).default(100),
 });
 
 /**
@@ -82,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL,
     connectRatePerSec: v.FLOTILLA_CONNECT_RATE,
     shutdownGraceMs: v.FLOTILLA_SHUTDOWN_GRACE_MS,
+    heapGrowthPercent: v.FLOTILLA_HEAP_GROWTH_PERCENT,
   });
 }
 

@@ -37,6 +37,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+/** The highest RSS and heap seen since the last reset, sampled every 50 ms: what a load step costs in memory at its peak. */
+const peak = { rss: 0, heapUsed: 0 };
+setInterval(() => {
+  const now = process.memoryUsage();
+  peak.rss = Math.max(peak.rss, now.rss);
+  peak.heapUsed = Math.max(peak.heapUsed, now.heapUsed);
+}, 50).unref();
+
 /** RSS and heap after a forced collection and a short settle. */
 async function settledMemory(settleMs: number): Promise<NodeJS.MemoryUsage> {
   for (let i = 0; i < 3; i++) {
@@ -88,11 +96,14 @@ serve({
     const read = {
       p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max),
       gcMinor: pauses(gcPauses.minor), gcMajor: pauses(gcPauses.major),
+      peakRssMb: Math.round(peak.rss / 104857.6) / 10, peakHeapMb: Math.round(peak.heapUsed / 104857.6) / 10,
     };
     if ((arg as { reset?: boolean } | undefined)?.reset) {
       loopDelay.reset();
       gcPauses.minor = [];
       gcPauses.major = [];
+      peak.rss = 0;
+      peak.heapUsed = 0;
     }
     return read;
   },

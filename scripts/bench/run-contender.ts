@@ -18,8 +18,14 @@ interface Memory { readonly rss: number; readonly heapUsed: number }
 
 /** Garbage-collection pauses of the contender over a step (perf_hooks `gc` entries). */
 export interface GcPauses { readonly count: number; readonly totalMs: number; readonly maxMs: number }
-/** Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution), and its GC pauses. */
-export interface LoopDelay { readonly p50: number; readonly p99: number; readonly max: number; readonly gcMinor?: GcPauses; readonly gcMajor?: GcPauses }
+/**
+ * Event-loop delay of the contender over a step, in ms (perf_hooks, 1 ms resolution), its GC pauses,
+ * and its highest RSS and heap during the step (MB, sampled every 50 ms).
+ */
+export interface LoopDelay {
+  readonly p50: number; readonly p99: number; readonly max: number; readonly gcMinor?: GcPauses; readonly gcMajor?: GcPauses;
+  readonly peakRssMb?: number; readonly peakHeapMb?: number;
+}
 /** A load step with the contender's CPU over it (% of one core, from first mention to last reply). */
 export type StepResult = LoadResult & {
   readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay;

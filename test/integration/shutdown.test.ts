@@ -69,6 +69,12 @@ describe('flotilla start as a real process', () => {
     expect(await exited).toBe(1);
   });
 
+  it('gives the heap the room FLOTILLA_HEAP_GROWTH_PERCENT asks for', async () => {
+    // V8 reports the limit it sets after each full collection, and starting the daemon makes a few.
+    daemon = spawnFlotilla(['start'], { ...env, FLOTILLA_HEAP_GROWTH_PERCENT: '150' }, { nodeFlags: ['--trace-gc-verbose'] });
+    await until(() => /\[HeapController\] Limit: old size: \d+ KB, new limit: \d+ KB \(2\.5\)/.test(daemon!.output()), 20_000, 'a heap limit of 2.5x');
+  });
+
   it('exits non-zero naming a bad variable', async () => {
     const bad = spawnFlotilla(['start'], { ...env, FLOTILLA_POLL_INTERVAL_MS: 'often' });
     expect(await bad.exited).toBe(2);

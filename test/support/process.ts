@@ -10,9 +10,11 @@ export interface Spawned {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs `flotilla <args>` as a real process with exactly `env` (plus PATH). */
-export function spawnFlotilla(args: readonly string[], env: Record<string, string>, options: { cwd?: string } = {}): Spawned {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], {
+/** Runs `flotilla <args>` as a real process with exactly `env` (plus PATH), and `nodeFlags` for node itself. */
+export function spawnFlotilla(
+  args: readonly string[], env: Record<string, string>, options: { cwd?: string; nodeFlags?: readonly string[] } = {},
+): Spawned {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), MAIN_JS, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     cwd: options.cwd ?? process.cwd(),
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: undefined, dataDir: './.flotilla', slackApiUrl: 'https://slack.com/api/', pollIntervalMs: 90_000,
       adminAddr: { host: '127.0.0.1', port: 8787 }, adminUrl: 'http://127.0.0.1:8787', logLevel: 'info',
+      heapGrowthPercent: 100,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -16,6 +17,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api', DATABASE_URL: '' })).toMatchObject({
       slackApiUrl: 'http://127.0.0.1:9/api/', databaseUrl: undefined,
     });
+  });
+
+  it('takes 0 for FLOTILLA_HEAP_GROWTH_PERCENT: leave the heap to V8', () => {
+    expect(loadConfig({ FLOTILLA_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
   });
 
   it.each([
@@ -27,6 +32,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['FLOTILLA_ADMIN_TOKEN', 'short'],
     ['FLOTILLA_ENCRYPTION_KEY', 'dG9vIHNob3J0'],
+    ['FLOTILLA_HEAP_GROWTH_PERCENT', '401'],
+    ['FLOTILLA_HEAP_GROWTH_PERCENT', '-5'],
+    ['FLOTILLA_HEAP_GROWTH_PERCENT', '1.5'],
   ])('names %s when it is %j', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../../src/config.js';
 import { Daemon } from '../../../src/daemon.js';
+import { setHeapGrowthPercent } from '../../../src/lib/heap-growth.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
 import type { BenchWorkspace } from '../emulator-child.js';
@@ -40,7 +41,7 @@ export async function insertRows(daemon: Daemon, key: string, rows: readonly Bul
   }
 }
 
-/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `warn`. */
+/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `error`, its heap growth set as `flotilla start` sets it. */
 export async function startDaemon(apiUrl: string, connectRate: number): Promise<{ daemon: Daemon; key: string; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const key = SecretBox.generateKey();
@@ -54,7 +55,10 @@ export async function startDaemon(apiUrl: string, connectRate: number): Promise<
     FLOTILLA_ENCRYPTION_KEY: key,
     // A random port: the admin API runs as in production, without colliding with another daemon.
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
+    FLOTILLA_HEAP_GROWTH_PERCENT: process.env['FLOTILLA_HEAP_GROWTH_PERCENT'],
   });
+  // As `flotilla start` does (src/main.ts): this process is the daemon's.
+  if (config.heapGrowthPercent > 0) setHeapGrowthPercent(config.heapGrowthPercent);
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   const daemon = await Daemon.start({ config, logger });
   return { daemon, key, dataDir };
