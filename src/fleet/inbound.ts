@@ -41,9 +41,10 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
   if (envelope.kind === 'slash_command') return handleSlashCommand(envelope, deps);
   if (envelope.kind !== 'event') return;
   const drop = (reason: EventDropReason): void => deps.events.emit('event:dropped', deps.teamId, reason);
-  if (envelope.eventId !== undefined && !deps.recent.firstTime(`event:${envelope.eventId}`)) return drop('duplicate');
   const message = normalizeEvent(envelope.event, deps.identity);
   if (message.kind === 'dropped') return drop(message.reason);
+  // One key per message serves both repeats: a Slack retry (same event, so the same channel and ts)
+  // and the `message` + `app_mention` pair. Every key is held for minutes: one, not three, per mention.
   if (!deps.recent.firstTime(message.dedupeKey)) return drop('duplicate');
   const text = directedText(message.text, deps.identity.botUserId, message.isDirectMessage);
   if (text === undefined) return drop('not_for_bot');

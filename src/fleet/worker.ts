@@ -9,6 +9,7 @@ import { backoffDelayMs } from './backoff.js';
 import type { ConnectionMember, ConnectionStatus } from './connection.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { RecentKeys } from './dedupe.js';
+import { EventRing, type RecentEvent } from './event-ring.js';
 import type { EventLedger } from './event-ledger.js';
 import type { FleetEvents } from './fleet-events.js';
 import { handleEnvelope, type InboundDeps } from './inbound.js';
@@ -37,8 +38,7 @@ export interface WorkerStatus {
   readonly owner: string;
 }
 
-/** A recent inbound event, for operators (no message text: it may be private). `at` is ISO 8601. */
-export interface RecentEvent { readonly at: string; readonly kind: string; readonly detail: string }
+export type { RecentEvent } from './event-ring.js';
 
 export interface WorkerDeps {
   readonly web: SlackWeb;
@@ -55,7 +55,6 @@ export interface WorkerDeps {
   readonly random?: () => number;
 }
 
-const RING_SIZE = 20;
 interface AuthTest { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string }
 const DRAIN_EVENTS = new Set(['tokens_revoked', 'app_uninstalled']);
 
@@ -72,13 +71,14 @@ export class Worker implements ConnectionMember {
   readonly #slack: SlackCaller;
   readonly #recent = new RecentKeys();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #ring: Array<{ at: number; kind: string; detail: string }> = [];
+  readonly #ring = new EventRing(20);
   readonly #logger: Logger;
   #done: Promise<void> | undefined;
   #identity: BotIdentity | undefined;
   #inbound: InboundDeps | undefined;
   #connectedSince: Date | null = null;
-  #lastEventAt: number | null = null;
+  /** Epoch ms of the last inbound event, 0 before any (a number field, updated in place). */
+  #lastEventAt = 0;
   #restarts = 0;
   #lastError: string | null = null;
   #isDraining = false;
@@ -98,7 +98,7 @@ export class Worker implements ConnectionMember {
   get identity(): BotIdentity | undefined { return this.#identity; }
   /** The last 20 inbound events, oldest first. */
   get recentEvents(): readonly RecentEvent[] {
-    return this.#ring.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
+    return this.#ring.list();
   }
 
   /** Runs the worker; resolves when it is stopped or removed. Never rejects. */
@@ -128,7 +128,7 @@ export class Worker implements ConnectionMember {
       transport: this.spec.connection.transport,
       state: publicState(this.#state.value),
       connectedSince: this.#connectedSince?.toISOString() ?? null,
-      lastEventAt: this.#lastEventAt === null ? null : new Date(this.#lastEventAt).toISOString(),
+      lastEventAt: this.#lastEventAt === 0 ? null : new Date(this.#lastEventAt).toISOString(),
       restarts: this.#restarts,
       lastError: this.#lastError,
       owner: this.deps.instanceId,
@@ -164,7 +164,7 @@ export class Worker implements ConnectionMember {
     if (envelope.kind !== 'slash_command') void envelope.ack().then(() => this.deps.events.emit('event:acked', this.teamId, performance.now() - receivedAt));
     this.#lastEventAt = Date.now();
     const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
-    this.#remember(type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
+    this.#ring.record(this.#lastEventAt, type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
     this.deps.events.emit('event:received', this.teamId, type);
     if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
     this.#inbound ??= {
@@ -254,10 +254,5 @@ export class Worker implements ConnectionMember {
     const tracked = work.catch((error: unknown) => this.#logger.error({ err: error }, 'inbound handling failed'))
       .finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
-  }
-
-  #remember(kind: string, detail: string): void {
-    this.#ring.push({ at: this.#lastEventAt ?? Date.now(), kind, detail });
-    if (this.#ring.length > RING_SIZE) this.#ring.shift();
   }
 }

@@ -29,6 +29,15 @@ describe('RecentKeys', () => {
     expect(keys.firstTime('a', 1_500)).toBe(true);
   });
 
+  it('keeps its window at real clock times, to the second', () => {
+    const keys = new RecentKeys(10, 60_000);
+    const t0 = Date.UTC(2026, 10, 26);
+    expect(keys.firstTime('C1:1.000100', t0)).toBe(true);
+    expect(keys.firstTime('C1:1.000100', t0 + 59_000)).toBe(false);
+    expect(keys.firstTime('C1:1.000100', t0 + 120_000)).toBe(true);
+    expect(keys.firstTime('C1:1.000200', t0 + 120_500)).toBe(true);
+  });
+
   it('forgets the oldest past its capacity', () => {
     const keys = new RecentKeys(2, 60_000);
     keys.firstTime('a', 0);
