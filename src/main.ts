@@ -6,7 +6,7 @@ import { installCrashGuards } from './crash-guards.js';
 import { loadConfig, type Config } from './config.js';
 import type { Daemon } from './daemon.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
-import { setHeapGrowthPercent } from './lib/heap-growth.js';
+import { tuneGarbageCollector } from './lib/gc-tuning.js';
 import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -37,8 +37,8 @@ async function start(): Promise<number> {
   if (!config) return 2;
   const logger = processLogger(config);
   installCrashGuards(logger);
-  // Before the daemon allocates: from the first full collection on, the reply tail pays for fewer of them.
-  if (config.heapGrowthPercent > 0) setHeapGrowthPercent(config.heapGrowthPercent);
+  // Before the daemon allocates: the reply tail is set by garbage collections (see gc-tuning.ts).
+  tuneGarbageCollector({ heapGrowthPercent: config.heapGrowthPercent });
   let daemon: Daemon | undefined;
   let signals = 0;
   let resolveExit!: (code: number) => void;

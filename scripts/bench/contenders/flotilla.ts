@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../../src/config.js';
 import { Daemon } from '../../../src/daemon.js';
-import { setHeapGrowthPercent } from '../../../src/lib/heap-growth.js';
+import { tuneGarbageCollector } from '../../../src/lib/gc-tuning.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
 import type { BenchWorkspace } from '../emulator-child.js';
@@ -41,7 +41,7 @@ export async function insertRows(daemon: Daemon, key: string, rows: readonly Bul
   }
 }
 
-/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `error`, its heap growth set as `flotilla start` sets it. */
+/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `error`, its garbage collector tuned as `flotilla start` tunes it. */
 export async function startDaemon(apiUrl: string, connectRate: number): Promise<{ daemon: Daemon; key: string; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const key = SecretBox.generateKey();
@@ -58,7 +58,7 @@ export async function startDaemon(apiUrl: string, connectRate: number): Promise<
     FLOTILLA_HEAP_GROWTH_PERCENT: process.env['FLOTILLA_HEAP_GROWTH_PERCENT'],
   });
   // As `flotilla start` does (src/main.ts): this process is the daemon's.
-  if (config.heapGrowthPercent > 0) setHeapGrowthPercent(config.heapGrowthPercent);
+  tuneGarbageCollector({ heapGrowthPercent: config.heapGrowthPercent });
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   const daemon = await Daemon.start({ config, logger });
   return { daemon, key, dataDir };
