@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Logger } from '../../lib/logger.js';
 import type { SlackCaller } from '../../slack/web-client.js';
@@ -30,8 +29,6 @@ export class SocketModeTransport implements Transport {
   #lastHeardAt = 0;
   #reason: CloseReason = 'socket_lost';
   #isClosing = false;
-  /** Whether acks are being held for one write at the end of this tick. */
-  #isCorked = false;
 
   constructor(
     private readonly slack: SlackCaller,
@@ -160,7 +157,6 @@ export class SocketModeTransport implements Transport {
       this.logger.warn('ack not sent: the socket closed; Slack will redeliver');
       return Promise.resolve();
     }
-    this.#corkUntilNextTick(socket);
     // No write callback. Inside the daemon a callback on the write kept each
     // ack's frames and bookkeeping alive through young collections: with acks
     // alone at 200/s over 1,000 sockets, ~2.5 MB survived each scavenge with
@@ -168,26 +164,6 @@ export class SocketModeTransport implements Transport {
     // reconnected); Slack redelivers what was not acked.
     socket.send(JSON.stringify(response ? { envelope_id: envelopeId, payload: response } : { envelope_id: envelopeId }));
     return Promise.resolve();
-  }
-
-  /**
-   * Holds this socket's writes until the end of the current tick, so the acks
-   * of envelopes that arrived together (a mention comes as `message` and
-   * `app_mention`, read in one go) leave in one system call instead of one
-   * each: on loopback a write cost ~50 µs of CPU, as much as the rest of an
-   * envelope's handling. `ws` corks around each frame itself; the outer cork
-   * makes those nest. Without a net.Socket underneath, writes go one by one.
-   */
-  #corkUntilNextTick(socket: WebSocket): void {
-    if (this.#isCorked) return;
-    const raw = (socket as unknown as { _socket?: Socket })._socket;
-    if (typeof raw?.cork !== 'function') return;
-    raw.cork();
-    this.#isCorked = true;
-    process.nextTick(() => {
-      this.#isCorked = false;
-      raw.uncork();
-    });
   }
 }
 
