@@ -34,9 +34,8 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const positiveInt = (max: number) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
-    .pipe(z.number().int().min(1).max(max));
+const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+const positiveInt = (max: number) => wholeNumber.pipe(z.number().int().min(1).max(max));
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
@@ -50,8 +49,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   FLOTILLA_CONNECT_RATE: positiveInt(10_000).default(20),
   FLOTILLA_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
-  FLOTILLA_HEAP_GROWTH_PERCENT: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
-    .pipe(z.number().int().max(400, 'must be 0-400')).default(100),
+  FLOTILLA_HEAP_GROWTH_PERCENT: wholeNumber.pipe(z.number().int().max(400, 'must be 0-400')).default(100),
 });
 
 /**

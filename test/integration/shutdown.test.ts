@@ -5,6 +5,7 @@ import { SecretBox } from '../../src/lib/secret-box.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnFlotilla, type Spawned } from '../support/process.js';
 import { until } from '../support/until.js';
+import { heapLimits } from '../support/v8-trace.js';
 
 describe('flotilla start as a real process', () => {
   let slack: SlackEmulator;
@@ -75,7 +76,7 @@ describe('flotilla start as a real process', () => {
     daemon = spawnFlotilla(['start'], { ...env, FLOTILLA_HEAP_GROWTH_PERCENT: '150' }, {
       nodeFlags: ['--trace-gc-verbose', '--trace-pretenuring-statistics'],
     });
-    const tunedAt = (): number => daemon!.output().search(/\[HeapController\] Limit: old size: \d+ KB, new limit: \d+ KB \(2\.5\)/);
+    const tunedAt = (): number => heapLimits(daemon!.output()).find((limit) => limit.factor === '2.5')?.at ?? -1;
     await until(() => tunedAt() >= 0, 20_000, 'a heap limit of 2.5x');
     await until(() => slack.openSockets({ appId: team.appId }) === 1, 20_000, 'the daemon connected');
     const answered = slack.waitForPosted((m) => m.text === 'pong');

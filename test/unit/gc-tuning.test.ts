@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { tuneGarbageCollector } from '../../src/lib/gc-tuning.js';
+import { heapLimits } from '../support/v8-trace.js';
 
 const built = fileURLToPath(new URL('../../dist/src/lib/gc-tuning.js', import.meta.url));
 
@@ -12,9 +13,6 @@ async function run(flags: readonly string[], script: string): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, [...flags, '--input-type=module', '-e', source], { maxBuffer: 64 << 20 });
   return stdout;
 }
-
-/** The old generation's next limit as V8 reports it after each full collection (`--trace-gc-verbose`). */
-const LIMIT = /\[HeapController\] Limit: old size: \d+ KB, new limit: \d+ KB \(([\d.]+)\)/g;
 
 /** Objects from three literals, every one kept: V8 weighs pretenuring those sites at each young collection. */
 const SURVIVORS = `
@@ -34,7 +32,7 @@ describe('tuneGarbageCollector', () => {
       "console.log('SET 30'); tune({ heapGrowthPercent: 30 }); globalThis.gc();",
     ].join('\n'));
     const limits = (from: string, to?: string): string[] =>
-      [...stdout.slice(stdout.indexOf(from), to === undefined ? undefined : stdout.indexOf(to)).matchAll(LIMIT)].map((m) => m[1] as string);
+      heapLimits(stdout.slice(stdout.indexOf(from), to === undefined ? undefined : stdout.indexOf(to))).map((limit) => limit.factor);
     expect(stdout).toContain('SET 150');
     expect(limits('SET 150', 'SET 30')).toEqual(['2.5']);
     expect(limits('SET 30')).toEqual(['1.3']);
