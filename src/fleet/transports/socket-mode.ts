@@ -179,6 +179,7 @@ function toEnvelope(type: string, payload: Record<string, unknown>, message: Rec
     };
   }
   if (type === 'slash_commands') return { kind: 'slash_command', teamId, payload, ack };
+  if (type === 'interactive') return { kind: 'interactive', teamId, payload, ack };
   return { kind: 'other', type, teamId, ack: () => ack() };
 }
 

@@ -22,6 +22,19 @@ export type InboundEnvelope =
       readonly ack: (response?: Readonly<Record<string, unknown>>) => Promise<void>;
     }
   | {
+      /**
+       * Slack interactivity (`block_actions`, `view_submission`, `view_closed`, …):
+       * `payload` as Slack sent it. `ack` must be called once, within 3 s; for a
+       * `view_submission` its response (`{response_action: 'errors', errors: {block_id: message}}`,
+       * `update`, `push` or `clear`) rides in the ack, and an empty ack closes the form.
+       * Over Socket Mode the ack is the envelope's ack; over HTTP it is the response body.
+       */
+      readonly kind: 'interactive';
+      readonly teamId: string | undefined;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly ack: (response?: Readonly<Record<string, unknown>>) => Promise<void>;
+    }
+  | {
       readonly kind: 'other';
       readonly type: string;
       readonly teamId: string | undefined;
