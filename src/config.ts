@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './lib/errors.js';
 
@@ -30,6 +31,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How far the heap may grow past its live size between full collections (%); 0: V8 decides. */
   readonly heapGrowthPercent: number;
+  /** This instance's name among several on one database (`owner` in `workspace list`), verbatim. */
+  readonly instanceId: string;
+  /** How long a connection's owner may go without renewing its lease before another instance takes it over. */
+  readonly leaseTtlMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +55,8 @@ const schema = z.object({
   FLOTILLA_CONNECT_RATE: positiveInt(10_000).default(20),
   FLOTILLA_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
   FLOTILLA_HEAP_GROWTH_PERCENT: wholeNumber.pipe(z.number().int().max(400, 'must be 0-400')).default(100),
+  FLOTILLA_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/, 'must be 1-100 letters, digits and . _ : @ -, starting with a letter or digit').optional(),
+  FLOTILLA_LEASE_TTL_MS: wholeNumber.pipe(z.number().int().min(1_000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000')).default(15_000),
 });
 
 /**
@@ -85,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectRatePerSec: v.FLOTILLA_CONNECT_RATE,
     shutdownGraceMs: v.FLOTILLA_SHUTDOWN_GRACE_MS,
     heapGrowthPercent: v.FLOTILLA_HEAP_GROWTH_PERCENT,
+    instanceId: v.FLOTILLA_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    leaseTtlMs: v.FLOTILLA_LEASE_TTL_MS,
   });
 }
 

@@ -21,6 +21,8 @@ export interface WorkspacesTable {
   bot_user_id: string;
   bot_id: string | null;
   enabled: Generated<boolean>;
+  /** The lease key of the row's connection (see slack/connection-key.ts); null for a transport without a socket, or not computed yet. */
+  connection_key: ColumnType<string | null, string | null | undefined, string | null>;
   restart_requested_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
@@ -98,4 +100,46 @@ export interface Schema {
   task_counters: TaskCountersTable;
   tasks: TasksTable;
   plan_entries: PlanEntriesTable;
+}
+
+// ---- several instances (migration 0005) -------------------------------------------------
+
+export interface InstancesTable {
+  id: string;
+  host: string;
+  version: string;
+  incarnation: string;
+  started_at: GeneratedTimestamp;
+  heartbeat_at: GeneratedTimestamp;
+}
+
+export interface ConnectionLeasesTable {
+  key: string;
+  owner: string | null;
+  /** bigint: pg returns int8 as a string. */
+  epoch: ColumnType<string, string | number | undefined, string | number>;
+  expires_at: Timestamp;
+  acquired_at: GeneratedTimestamp;
+  previous_owner: string | null;
+}
+
+export interface WorkspaceStatusTable {
+  team_id: string;
+  owner: string;
+  connection_key: string;
+  epoch: ColumnType<string, string | number, string | number>;
+  team_name: string;
+  state: string;
+  connected_since: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  last_event_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  restarts: number;
+  last_error: string | null;
+  updated_at: GeneratedTimestamp;
+}
+
+/** Coordination tables, merged into `Schema` above. */
+export interface Schema {
+  instances: InstancesTable;
+  connection_leases: ConnectionLeasesTable;
+  workspace_status: WorkspaceStatusTable;
 }

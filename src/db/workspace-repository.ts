@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { connectionKey } from '../slack/connection-key.js';
 import type { ConnectionSpec } from '../slack/types.js';
 import type { Schema, WorkspaceRow } from './schema.js';
 
@@ -25,6 +26,8 @@ export interface WorkspaceVersion {
   readonly teamId: string;
   readonly updatedAt: Date;
   readonly restartRequestedAt: Date | null;
+  /** The lease key of its connection (`slack/connection-key.ts`); null when it has none or it cannot be computed here. */
+  readonly connectionKey: string | null;
 }
 
 const GET_MANY_CHUNK = 1_000;
@@ -60,6 +63,8 @@ export class WorkspaceRepository {
   readonly #db: Kysely<Schema>;
   readonly #box: SecretBox;
   readonly #logger: Logger;
+  /** Rows this process could not key (tokens it cannot decrypt), by the version it tried. */
+  readonly #unkeyable = new Map<string, number>();
 
   /** `logger` receives rows that cannot be decrypted; default: errors to stdout as JSON. */
   constructor(kysely: Kysely<Schema>, box: SecretBox, logger?: Logger) {
@@ -81,17 +86,24 @@ export class WorkspaceRepository {
 
   #toRecords(rows: readonly WorkspaceRow[]): WorkspaceRecord[] {
     const records: WorkspaceRecord[] = [];
+    const unreadable: string[] = [];
     for (const row of rows) {
       try {
         records.push(this.#toRecord(row));
-      } catch (error) {
-        this.#logger.error(
-          { teamId: row.team_id, error: error instanceof Error ? error.message : 'unknown' },
-          'skipping workspace whose tokens cannot be decrypted (wrong FLOTILLA_ENCRYPTION_KEY?)',
-        );
+      } catch {
+        unreadable.push(row.team_id);
       }
     }
+    if (unreadable.length > 0) this.#reportUnreadable(unreadable);
     return records;
+  }
+
+  /** One line for any number of rows: instances of one fleet must share FLOTILLA_ENCRYPTION_KEY. */
+  #reportUnreadable(teamIds: readonly string[]): void {
+    this.#logger.error(
+      { count: teamIds.length, teamIds: teamIds.slice(0, 20) },
+      `cannot decrypt the tokens of ${teamIds.length} workspace(s): this FLOTILLA_ENCRYPTION_KEY is not the one that stored them; leaving those rows alone`,
+    );
   }
 
   /**
@@ -99,10 +111,41 @@ export class WorkspaceRepository {
    * decrypting tokens: what a reconcile compares, cheap at 100,000 rows.
    */
   async listVersions(options: { enabledOnly?: boolean } = {}): Promise<WorkspaceVersion[]> {
-    let query = this.#db.selectFrom('workspaces').select(['team_id', 'updated_at', 'restart_requested_at']);
+    let query = this.#db.selectFrom('workspaces').select(['team_id', 'updated_at', 'restart_requested_at', 'connection_key', 'transport']);
     if (options.enabledOnly) query = query.where('enabled', '=', true);
     const rows = await query.execute();
-    return rows.map((row) => ({ teamId: row.team_id, updatedAt: row.updated_at, restartRequestedAt: row.restart_requested_at }));
+    const unkeyed = rows.filter((row) => row.connection_key === null && row.transport === 'socket-mode' && !this.#isKnownUnkeyable(row));
+    const filled = unkeyed.length > 0 ? await this.#fillConnectionKeys(unkeyed) : new Map<string, string>();
+    return rows.map((row) => ({
+      teamId: row.team_id, updatedAt: row.updated_at, restartRequestedAt: row.restart_requested_at,
+      connectionKey: row.connection_key ?? filled.get(row.team_id) ?? null,
+    }));
+  }
+
+  #isKnownUnkeyable(row: { team_id: string; updated_at: Date }): boolean {
+    return this.#unkeyable.get(row.team_id) === row.updated_at.getTime();
+  }
+
+  /**
+   * Computes and stores the connection key of Socket Mode rows that lack one
+   * (rows from before migration 0005, or written by an older version). Needs
+   * the plain app token, so each is decrypted once; undecryptable rows are
+   * left alone, reported in one line, and not tried again until they change.
+   */
+  async #fillConnectionKeys(rows: ReadonlyArray<{ team_id: string; updated_at: Date }>): Promise<Map<string, string>> {
+    const records = await this.getMany(rows.map((row) => row.team_id));
+    const keys = new Map<string, string>();
+    for (const record of records) {
+      const key = connectionKey(record.teamId, record.connection);
+      if (key !== null) keys.set(record.teamId, key);
+    }
+    for (const row of rows) if (!keys.has(row.team_id)) this.#unkeyable.set(row.team_id, row.updated_at.getTime());
+    if (keys.size > 0) {
+      await sql`update workspaces as w set connection_key = v.key
+        from (select unnest(${[...keys.keys()]}::text[]) as team_id, unnest(${[...keys.values()]}::text[]) as key) as v
+        where w.team_id = v.team_id and w.connection_key is null`.execute(this.#db);
+    }
+    return keys;
   }
 
   /** The given workspaces, tokens decrypted (undecryptable rows skipped and logged, as in `list`). */
@@ -141,6 +184,7 @@ export class WorkspaceRepository {
         app_id: input.appId ?? null,
         bot_user_id: input.botUserId,
         bot_id: input.botId ?? null,
+        connection_key: connectionKey(input.teamId, input.connection),
       })
       .onConflict((oc) =>
         oc.column('team_id').doUpdateSet((eb) => ({
@@ -152,6 +196,7 @@ export class WorkspaceRepository {
           app_id: keepUnlessGiven(input.appId, eb.ref('excluded.app_id'), eb.ref('workspaces.app_id')),
           bot_user_id: eb.ref('excluded.bot_user_id'),
           bot_id: keepUnlessGiven(input.botId, eb.ref('excluded.bot_id'), eb.ref('workspaces.bot_id')),
+          connection_key: eb.ref('excluded.connection_key'),
           updated_at: sql<Date>`now()`,
         })),
       )

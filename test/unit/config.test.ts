@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/lib/errors.js';
@@ -8,7 +9,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: undefined, dataDir: './.flotilla', slackApiUrl: 'https://slack.com/api/', pollIntervalMs: 90_000,
       adminAddr: { host: '127.0.0.1', port: 8787 }, adminUrl: 'http://127.0.0.1:8787', logLevel: 'info',
-      heapGrowthPercent: 100,
+      heapGrowthPercent: 100, instanceId: `${hostname()}-${process.pid}`, leaseTtlMs: 15_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -35,10 +36,20 @@ describe('loadConfig', () => {
     ['FLOTILLA_HEAP_GROWTH_PERCENT', '401'],
     ['FLOTILLA_HEAP_GROWTH_PERCENT', '-5'],
     ['FLOTILLA_HEAP_GROWTH_PERCENT', '1.5'],
+    ['FLOTILLA_INSTANCE_ID', 'has space'],
+    ['FLOTILLA_INSTANCE_ID', '-leading-dash'],
+    ['FLOTILLA_LEASE_TTL_MS', '999'],
+    ['FLOTILLA_LEASE_TTL_MS', 'long'],
   ])('names %s when it is %j', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('takes the instance id verbatim and a lease TTL', () => {
+    expect(loadConfig({ FLOTILLA_INSTANCE_ID: 'flotilla-a.eu-west:1', FLOTILLA_LEASE_TTL_MS: '3000' })).toMatchObject({
+      instanceId: 'flotilla-a.eu-west:1', leaseTtlMs: 3_000,
+    });
   });
 
   it('never echoes a bad secret', () => {
