@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { adminTokenPath } from './admin/admin-files.js';
@@ -7,6 +8,8 @@ import { WorkspaceService } from './admin/workspace-service.js';
 import { createCommandHandler, type CommandDefinition } from './commands/index.js';
 import type { Config } from './config.js';
 import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
+import { FleetRepository } from './db/fleet-repository.js';
+import { PostgresLeaseStore } from './db/lease-store.js';
 import { migrateToLatest } from './db/migrate.js';
 import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
@@ -15,7 +18,10 @@ import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
+import { LeaseKeeper } from './fleet/lease-keeper.js';
+import { LEASES_CHANNEL } from './fleet/lease-store.js';
 import { Pacer } from './fleet/pacer.js';
+import { StatusPublisher } from './fleet/status-publisher.js';
 import { Supervisor } from './fleet/supervisor.js';
 import { Worker } from './fleet/worker.js';
 import type { Logger } from './lib/logger.js';
@@ -31,6 +37,7 @@ export interface DaemonOptions {
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
   /** How long a socket may stay silent, our pings unanswered, before it counts as dead (default 10 s). */
   readonly pingTimeoutMs?: number;
+  /** Overrides `config.instanceId`. */
   readonly instanceId?: string;
   /** Shown by `/healthz`, `flotilla status` and the `flotilla_info` metric. */
   readonly version?: string;
@@ -59,11 +66,16 @@ export class Daemon {
     /** The admin API as bound (`FLOTILLA_ADMIN_ADDR` with port 0 resolved). */
     readonly adminUrl: string,
     readonly metrics: FleetMetrics,
+    /** This instance's share of the fleet's connections. */
+    readonly leases: LeaseKeeper,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+    const tickMs = Math.floor(config.leaseTtlMs / 3);
+    const db = await openDatabase({
+      url: config.databaseUrl, dataDir: config.dataDir, logger, coordinationTimeoutMs: Math.max(500, Math.min(tickMs, 5_000)),
+    });
     // A stack: undone last-registered first, on stop and on a failed start alike.
     const cleanups: Array<() => Promise<void> | void> = [];
     try {
@@ -74,7 +86,8 @@ export class Daemon {
       const processed = new ProcessedEvents(db.kysely);
       const ledger = new EventLedger(processed, logger);
       const events = new SafeEmitter<FleetEvents>(logger);
-      const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
+      const instanceId = options.instanceId ?? config.instanceId;
+      const version = options.version ?? '0.0.0-dev';
       const web = new SlackWeb({
         slackApiUrl: config.slackApiUrl, userAgent: `flotilla/${options.version ?? 'dev'}`,
         onCall: (method, outcome) => events.emit('slack:call', method, outcome),
@@ -86,10 +99,28 @@ export class Daemon {
         pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
       });
       const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
-      const supervisor = new Supervisor({
+      let supervisor: Supervisor | undefined; // the keeper drives it; both exist before either starts
+      const keeper = new LeaseKeeper({
+        store: new PostgresLeaseStore(db.coordination),
+        me: { id: instanceId, incarnation: randomUUID(), host: hostname(), version },
+        ttlMs: config.leaseTtlMs,
+        batch: Math.max(10, Math.ceil((config.connectRatePerSec * tickMs) / 1000)),
+        // The embedded database serves this process alone: nobody can take a lease over.
+        isExclusive: db.kind === 'embedded',
+        holder: {
+          fence: (keys) => supervisor?.fence(keys),
+          relinquish: async () => supervisor?.relinquish(),
+          reconcile: async () => supervisor?.reconcile(),
+        },
+        events, logger: logger.child({ component: 'leases' }),
+      });
+      supervisor = new Supervisor({
         source: {
           listDesired: () => repo.listVersions({ enabledOnly: true }),
-          load: (teamIds) => repo.getMany(teamIds),
+          load: async (teamIds) => {
+            const { records, unreadable } = await repo.loadMany(teamIds);
+            return { specs: records, unreadable };
+          },
           remove: (teamId, removal) => repo.remove(teamId, removal),
         },
         createWorker: (spec, onDead) => new Worker(spec, {
@@ -98,34 +129,58 @@ export class Daemon {
         }),
         pollIntervalMs: config.pollIntervalMs,
         shutdownGraceMs: config.shutdownGraceMs,
+        ownership: keeper,
         events,
         logger,
       });
+      const running = supervisor;
       const metrics = createMetrics({
-        events, statuses: () => supervisor.statuses(), lastReconcileAt: () => supervisor.lastReconcileAt,
-        version: options.version ?? '0.0.0-dev', instanceId,
+        events, statuses: () => running.statuses(), lastReconcileAt: () => running.lastReconcileAt,
+        version, instanceId, leases: keeper,
       });
       cleanups.push(() => metrics.close());
-      await supervisor.start();
-      cleanups.push(() => ledger.flush(), () => supervisor.stop());
-      const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
+      await keeper.start();
+      cleanups.push(() => keeper.stop()); // after every socket is closed: then hand the connections over
+      await running.start();
+      cleanups.push(() => ledger.flush(), () => running.stop());
+      const fleet = new FleetRepository(db.kysely, instanceId);
+      const publisher = new StatusPublisher({
+        sink: fleet, source: () => running.running(), epochOf: (k) => keeper.epochOf(k),
+        intervalMs: Math.min(5_000, Math.max(1_000, tickMs)), events, logger,
+      });
+      publisher.start();
+      cleanups.push(() => publisher.stop());
+      const unlisten = await db.listen(WORKSPACES_CHANNEL, () => {
+        keeper.poke();
+        void running.reconcile();
+      });
       cleanups.push(unlisten);
+      const unlistenLeases = await db.listen(LEASES_CHANNEL, (from) => {
+        if (from !== instanceId) keeper.poke(); // another instance released connections: take them now
+      });
+      cleanups.push(unlistenLeases);
       const pruner = setInterval(() => {
         processed.prune(new Date(Date.now() - KEEP_PROCESSED_MS)).catch((error: unknown) => logger.warn({ err: error }, 'prune failed'));
       }, PRUNE_EVERY_MS).unref();
       cleanups.push(() => clearInterval(pruner));
-      const service = new WorkspaceService(repo, supervisor, web, logger, events);
+      const service = new WorkspaceService(repo, running, web, logger, events, {
+        instanceId, reader: fleet,
+        refresh: async () => {
+          await keeper.tick();
+          await running.reconcile();
+        },
+      });
       const admin = await startAdminServer({
         host: config.adminAddr.host, port: config.adminAddr.port, dataDir: config.dataDir,
         token: config.adminToken ?? (await readOrCreateSecret(adminTokenPath(config.dataDir), () => randomSecret(32))),
-        workspaces: service, metrics, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
-        version: options.version ?? '0.0.0-dev', instanceId, logger,
+        workspaces: service, metrics, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => running.isRunning,
+        version, instanceId, logger,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
-      const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
-      const count = supervisor.statuses().length;
-      logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
-      if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
+      const daemon = new Daemon(db, running, service, repo, events, instanceId, logger, cleanups, admin.url, metrics, keeper);
+      const count = running.statuses().length;
+      logger.info({ workspaces: count, instance: instanceId, leases: keeper.heldCount }, 'flotilla started');
+      if (count === 0 && keeper.liveInstances <= 1) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
       return daemon;
     } catch (error) {
       await runCleanups(cleanups, logger);

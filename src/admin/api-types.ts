@@ -16,7 +16,23 @@ export interface WorkspaceView {
   readonly lastEventAt: string | null;
   readonly restarts: number;
   readonly lastError: string | null;
-  readonly owner: string;
+  /** The `FLOTILLA_INSTANCE_ID` of the instance running it, verbatim; null while none does (being taken over). */
+  readonly owner: string | null;
+}
+
+/** One row of `GET /v1/instances` (and of `flotilla instances --json`). */
+export interface InstanceView {
+  readonly id: string;
+  readonly host: string;
+  readonly version: string;
+  readonly startedAt: string;
+  readonly heartbeatAt: string;
+  /** By the database clock. Older than the lease TTL: the instance is gone or cut off. */
+  readonly heartbeatAgeMs: number;
+  /** Connections (leases) it holds now. */
+  readonly connections: number;
+  /** Whether this is the instance that answered. */
+  readonly isSelf: boolean;
 }
 
 /** `GET /healthz`: the process is up. */

@@ -1,6 +1,6 @@
 import { FlotillaError } from '../lib/errors.js';
 import { adminTokenPath, adminUrlPath, readTrimmed } from './admin-files.js';
-import type { AddWorkspaceBody, ErrorBody, HealthView, ReadyView, WorkspaceView } from './api-types.js';
+import type { AddWorkspaceBody, ErrorBody, HealthView, InstanceView, ReadyView, WorkspaceView } from './api-types.js';
 
 /** The admin API refused a call, or could not be reached. The message is one line, fit for a terminal. */
 export class AdminClientError extends FlotillaError {
@@ -77,6 +77,11 @@ export class AdminClient {
 
   async listWorkspaces(): Promise<WorkspaceView[]> {
     return (await this.#request<{ workspaces: WorkspaceView[] }>('GET', '/v1/workspaces')).workspaces;
+  }
+
+  /** The instances sharing the daemon's database (`isSelf`: the one answering). */
+  async listInstances(): Promise<InstanceView[]> {
+    return (await this.#request<{ instances: InstanceView[] }>('GET', '/v1/instances')).instances;
   }
 
   /** Resolves to the new workspace's team id. */

@@ -14,6 +14,16 @@ export interface MetricsOptions {
   readonly lastReconcileAt: () => Date | null;
   readonly version: string;
   readonly instanceId: string;
+  /** This instance's leases, read at scrape time (several instances on one database). */
+  readonly leases?: LeaseGauges;
+}
+
+/** What the lease keeper reports at scrape time. */
+export interface LeaseGauges {
+  readonly heldCount: number;
+  readonly liveInstances: number;
+  /** Milliseconds since the last successful heartbeat; null before the first. */
+  heartbeatAgeMs(): number | null;
 }
 
 /** A daemon's metrics: its own registry, fed by fleet events. */
@@ -75,6 +85,7 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
     labelNames: ['method', 'outcome'], registers,
   });
 
+  const leaseCounters = createLeaseMetrics(registers, options.leases);
   const { events } = options;
   const unsubscribes = [
     events.on('event:received', (_teamId, kind) => received.inc({ kind })),
@@ -88,6 +99,11 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
     events.on('workspace:removed', (_teamId, reason) => removals.inc({ reason })),
     events.on('worker:state', (_teamId, _from, to) => transitions.inc({ to })),
     events.on('slack:call', (method, outcome) => slackCalls.inc({ method, outcome })),
+    events.on('lease:claimed', (kind, count) => {
+      if (kind === 'expired' || kind === 'handed_over') leaseCounters.takeovers.inc({ from: kind }, count);
+    }),
+    events.on('lease:fenced', (connections) => leaseCounters.fencingCloses.inc(connections)),
+    events.on('coordination:statement', (kind) => leaseCounters.statements.inc({ kind })),
   ];
   let isClosed = false;
   return {
@@ -99,5 +115,38 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
       isClosed = true;
       for (const unsubscribe of unsubscribes) unsubscribe();
     },
+  };
+}
+
+/** Leases, takeovers, fencing and heartbeats of one instance among several. */
+function createLeaseMetrics(registers: Registry[], leases: LeaseGauges | undefined): {
+  takeovers: Counter<'from'>; fencingCloses: Counter; statements: Counter<'kind'>;
+} {
+  new Gauge({
+    name: 'flotilla_leases_held', help: 'Connections (Socket Mode app tokens, RTM bots) whose lease this instance holds.', registers,
+    collect() { this.set(leases?.heldCount ?? 0); },
+  });
+  new Gauge({
+    name: 'flotilla_instances_live', help: 'Instances with a fresh heartbeat on this database, this one included, at the last look.', registers,
+    collect() { this.set(leases?.liveInstances ?? 1); },
+  });
+  new Gauge({
+    name: 'flotilla_heartbeat_age_seconds',
+    help: 'Seconds since this instance last renewed its heartbeat and leases; past half the TTL its connections are closed.', registers,
+    collect() { this.set((leases?.heartbeatAgeMs() ?? 0) / 1000); },
+  });
+  return {
+    takeovers: new Counter({
+      name: 'flotilla_lease_takeovers_total', labelNames: ['from'], registers,
+      help: 'Connections this instance took over from another: from an expired lease (its owner died or was cut off) or a released one (hand-over).',
+    }),
+    fencingCloses: new Counter({
+      name: 'flotilla_lease_fencing_closes_total', registers,
+      help: 'Connections this instance closed because it could not renew their leases in time (database unreachable, event loop stalled).',
+    }),
+    statements: new Counter({
+      name: 'flotilla_coordination_statements_total', labelNames: ['kind'], registers,
+      help: 'Statements on the coordination tables (heartbeat and lease renewal, census, claim, release, published statuses), by kind.',
+    }),
   };
 }

@@ -2,7 +2,7 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { InvalidInputError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/abort.js';
-import type { AddWorkspaceBody, HealthView, ReadyView, WorkspaceView } from './api-types.js';
+import type { AddWorkspaceBody, HealthView, InstanceView, ReadyView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
 import { toErrorReply } from './http-errors.js';
@@ -138,9 +138,10 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
     return reply.code(view.status === 'ready' ? 200 : 503).send(view);
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.render()));
-  app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: options.workspaces.list() }));
+  app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: await options.workspaces.list() }));
   app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>) =>
-    ({ workspace: options.workspaces.get(teamParam(request.params.team, false)) }));
+    ({ workspace: await options.workspaces.get(teamParam(request.params.team, false)) }));
+  app.get('/v1/instances', async (): Promise<{ instances: InstanceView[] }> => ({ instances: await options.workspaces.instances() }));
   app.post('/v1/workspaces', { schema: { body: addBodySchema } }, async (request: FastifyRequest<{ Body: AddWorkspaceBody }>, reply: FastifyReply) => {
     const teamId = await options.workspaces.add(request.body);
     return reply.code(201).send({ teamId });

@@ -1,18 +1,35 @@
-import { errorMessage, InvalidInputError, NotFoundError, SlackCallError } from '../lib/errors.js';
+import { errorMessage, InvalidInputError, NotFoundError, SlackCallError, UnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
+import type { FleetRow, InstanceRecord } from '../db/fleet-repository.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
-import type { RecentEvent, WorkerStatus } from '../fleet/worker.js';
+import type { RecentEvent } from '../fleet/worker.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 import type { SlackWeb } from '../slack/web-client.js';
+import type { InstanceView, WorkspaceView } from './api-types.js';
+import { instanceViews, mergeFleet } from './fleet-view.js';
 
 export interface AddWorkspaceInput {
   readonly botToken: string;
   readonly appToken?: string | undefined;
   readonly transport?: TransportKind | undefined;
+}
+
+/** The whole fleet as the database knows it (several instances on one database). */
+export interface FleetReader {
+  workspaces(): Promise<FleetRow[]>;
+  instances(): Promise<InstanceRecord[]>;
+}
+
+/** How this instance takes its part of the fleet. */
+export interface FleetLink {
+  readonly instanceId: string;
+  readonly reader: FleetReader;
+  /** Claims and starts what changed now (a workspace was added or removed): a lease tick, then a reconcile. */
+  refresh(): Promise<void>;
 }
 
 /** What operators do to the fleet; the admin API and tests call this, never the workers directly. */
@@ -24,6 +41,8 @@ export class WorkspaceService {
     private readonly logger: Logger,
     /** Where operator removals are reported (metrics; Slack calls are counted by `web`). */
     private readonly events?: SafeEmitter<FleetEvents>,
+    /** The fleet beyond this instance; without it, this instance is the fleet. */
+    private readonly fleet?: FleetLink,
   ) {}
 
   /**
@@ -50,26 +69,60 @@ export class WorkspaceService {
       botId: identity.bot_id ?? null,
     });
     this.logger.info({ team_id: identity.team_id, transport: connection.transport }, 'workspace added');
-    await this.supervisor.reconcile();
+    await this.#refresh();
     return identity.team_id;
   }
 
-  list(): WorkerStatus[] {
-    return this.supervisor.statuses();
+  /**
+   * Every workspace of the fleet, whichever instance runs it (`owner`): this
+   * instance's workers as they are, the others' as their owners published
+   * them. With the database unreachable, this instance's workers alone.
+   */
+  async list(): Promise<WorkspaceView[]> {
+    const local = this.supervisor.statuses();
+    if (!this.fleet) return local;
+    try {
+      return mergeFleet(await this.fleet.reader.workspaces(), local);
+    } catch (error) {
+      this.logger.warn({ error: errorMessage(error) }, 'cannot read the fleet from the database: listing this instance\'s workspaces only');
+      return local;
+    }
   }
 
-  /** One workspace's status and its recent inbound events (no message text); NotFoundError if it is not running. */
-  get(teamId: string): WorkerStatus & { readonly recentEvents: readonly RecentEvent[] } {
+  /**
+   * One workspace's status and, when it runs here, its recent inbound events
+   * (no message text); run by another instance, its published status and no
+   * events. NotFoundError if no such workspace is enabled.
+   */
+  async get(teamId: string): Promise<WorkspaceView & { readonly recentEvents: readonly RecentEvent[] }> {
     const worker = this.supervisor.worker(teamId);
-    if (!worker) throw new NotFoundError(`no workspace ${teamId} is running here`);
-    return { ...worker.status(), recentEvents: worker.recentEvents };
+    if (worker) return { ...worker.status(), recentEvents: worker.recentEvents };
+    const elsewhere = this.fleet ? (await this.list()).find((w) => w.teamId === teamId) : undefined;
+    if (!elsewhere) throw new NotFoundError(`no workspace ${teamId} is running${this.fleet ? '' : ' here'}`);
+    return { ...elsewhere, recentEvents: [] };
   }
 
-  /** Restarts one team's connection, or all; rejects with NotFoundError for an unknown team. */
+  /** The instances sharing this database, with the connections each holds. */
+  async instances(): Promise<InstanceView[]> {
+    if (!this.fleet) return [];
+    try {
+      return instanceViews(await this.fleet.reader.instances(), this.fleet.instanceId);
+    } catch (error) {
+      throw new UnavailableError('the database is temporarily unavailable: the instances cannot be listed now; try again shortly', { cause: error });
+    }
+  }
+
+  /**
+   * Restarts one team's connection, or all, wherever it runs: the request is
+   * written to the row, whose NOTIFY reaches the owning instance; workers
+   * running here restart at once. Resolves to how many workspaces were asked
+   * to restart. NotFoundError for an unknown team.
+   */
   async restart(teamId: string | 'all'): Promise<number> {
     if (teamId !== 'all' && !(await this.repo.get(teamId))) throw new NotFoundError(`no workspace ${teamId}`);
-    await this.repo.requestRestart(teamId);
-    return this.supervisor.restart(teamId);
+    const requested = await this.repo.requestRestart(teamId);
+    const here = this.supervisor.restart(teamId);
+    return this.fleet ? requested : here;
   }
 
   /** Removes a workspace (optionally revoking its bot token first) and stops it. */
@@ -89,7 +142,11 @@ export class WorkspaceService {
     await this.repo.remove(teamId, { reason, actor: options.actor });
     this.events?.emit('workspace:removed', teamId, reason);
     this.logger.info({ team_id: teamId, reason, actor: options.actor }, 'workspace removed by an operator');
-    await this.supervisor.reconcile();
+    await this.#refresh();
+  }
+
+  #refresh(): Promise<void> {
+    return this.fleet ? this.fleet.refresh() : this.supervisor.reconcile();
   }
 }
 

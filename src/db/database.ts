@@ -18,6 +18,13 @@ export const WORKSPACES_CHANNEL = 'flotilla_workspaces';
 
 export interface Database {
   readonly kysely: Kysely<Schema>;
+  /**
+   * For heartbeats and leases: on a server, a pool of its own (two
+   * connections) whose every statement and connect gives up after
+   * `coordinationTimeoutMs`, so a hung or busy main pool never delays a
+   * renewal and a cut link fails fast. Embedded: the same as `kysely`.
+   */
+  readonly coordination: Kysely<Schema>;
   readonly kind: 'postgres' | 'embedded';
   /**
    * Subscribes to NOTIFY on `channel` (lower-case identifier); resolves once
@@ -40,6 +47,8 @@ export interface OpenDatabaseOptions {
   readonly logger: Logger;
   /** Max pool connections (postgres only). Default 10. */
   readonly poolSize?: number | undefined;
+  /** Bound of each statement and connect on the coordination pool (postgres only). Default 5000. */
+  readonly coordinationTimeoutMs?: number | undefined;
 }
 
 const PING_TIMEOUT_MS = 2_000;
@@ -54,10 +63,10 @@ const PING_TIMEOUT_MS = 2_000;
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   return options.url === undefined || options.url === ''
     ? openEmbedded(options.dataDir, options.logger)
-    : openPostgres(options.url, options.logger, options.poolSize ?? 10);
+    : openPostgres(options.url, options.logger, options.poolSize ?? 10, options.coordinationTimeoutMs ?? 5_000);
 }
 
-async function openPostgres(url: string, logger: Logger, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, logger: Logger, poolSize: number, coordinationTimeoutMs: number): Promise<Database> {
   const shownUrl = redactDatabaseUrl(url);
   if (!/^postgres(ql)?:$/.test(safeProtocol(url))) {
     throw new DatabaseError(`DATABASE_URL must be a postgres:// URL (got ${shownUrl})`);
@@ -77,12 +86,21 @@ async function openPostgres(url: string, logger: Logger, poolSize: number): Prom
     );
   }
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const coordinationPool = new pg.Pool({
+    connectionString: url, max: 2, keepAlive: true,
+    connectionTimeoutMillis: coordinationTimeoutMs, query_timeout: coordinationTimeoutMs,
+  });
+  coordinationPool.on('error', (error) =>
+    logger.warn({ error: scrubDatabaseSecret(error.message, url) }, 'idle coordination connection failed'),
+  );
+  const coordination = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: coordinationPool }) });
   const listener = new PgListener(url, logger);
   logger.info({ database: shownUrl }, 'database connected');
-  return new OpenedDatabase('postgres', kysely, {
+  return new OpenedDatabase('postgres', kysely, coordination, {
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
     close: async () => {
       await listener.close();
+      await coordination.destroy();
       await kysely.destroy(); // ends the pool
     },
   });
@@ -108,7 +126,7 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> 
   }
   const mutex = new Mutex();
   const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite, mutex }) });
-  return new OpenedDatabase('embedded', kysely, {
+  return new OpenedDatabase('embedded', kysely, kysely, {
     listen: async (channel, onNotify) => {
       assertChannelName(channel);
       // Through the dialect's lock, so LISTEN never runs inside someone's transaction.
@@ -141,6 +159,7 @@ class OpenedDatabase implements Database {
   constructor(
     readonly kind: 'postgres' | 'embedded',
     readonly kysely: Kysely<Schema>,
+    readonly coordination: Kysely<Schema>,
     hooks: EngineHooks,
   ) {
     this.#hooks = hooks;

@@ -85,6 +85,12 @@ export class WorkspaceRepository {
   }
 
   #toRecords(rows: readonly WorkspaceRow[]): WorkspaceRecord[] {
+    const { records, unreadable } = this.#open(rows);
+    if (unreadable.length > 0) this.#reportUnreadable(unreadable);
+    return records;
+  }
+
+  #open(rows: readonly WorkspaceRow[]): { records: WorkspaceRecord[]; unreadable: string[] } {
     const records: WorkspaceRecord[] = [];
     const unreadable: string[] = [];
     for (const row of rows) {
@@ -94,8 +100,7 @@ export class WorkspaceRepository {
         unreadable.push(row.team_id);
       }
     }
-    if (unreadable.length > 0) this.#reportUnreadable(unreadable);
-    return records;
+    return { records, unreadable };
   }
 
   /** One line for any number of rows: instances of one fleet must share FLOTILLA_ENCRYPTION_KEY. */
@@ -116,10 +121,14 @@ export class WorkspaceRepository {
     const rows = await query.execute();
     const unkeyed = rows.filter((row) => row.connection_key === null && row.transport === 'socket-mode' && !this.#isKnownUnkeyable(row));
     const filled = unkeyed.length > 0 ? await this.#fillConnectionKeys(unkeyed) : new Map<string, string>();
-    return rows.map((row) => ({
-      teamId: row.team_id, updatedAt: row.updated_at, restartRequestedAt: row.restart_requested_at,
-      connectionKey: row.connection_key ?? filled.get(row.team_id) ?? null,
-    }));
+    const versions: WorkspaceVersion[] = [];
+    for (const row of rows) {
+      const key = row.connection_key ?? filled.get(row.team_id) ?? null;
+      // A socket without a key cannot be leased: left out (and alone) until an instance that can decrypt it keys it.
+      if (key === null && (row.transport === 'socket-mode' || row.transport === 'rtm')) continue;
+      versions.push({ teamId: row.team_id, updatedAt: row.updated_at, restartRequestedAt: row.restart_requested_at, connectionKey: key });
+    }
+    return versions;
   }
 
   #isKnownUnkeyable(row: { team_id: string; updated_at: Date }): boolean {
@@ -150,13 +159,26 @@ export class WorkspaceRepository {
 
   /** The given workspaces, tokens decrypted (undecryptable rows skipped and logged, as in `list`). */
   async getMany(teamIds: readonly string[]): Promise<WorkspaceRecord[]> {
+    return (await this.loadMany(teamIds)).records;
+  }
+
+  /**
+   * The given workspaces, tokens decrypted; rows whose tokens do not decrypt
+   * with this key are named in `unreadable` (and logged, in one line).
+   * Team ids with no row are left out of both.
+   */
+  async loadMany(teamIds: readonly string[]): Promise<{ records: WorkspaceRecord[]; unreadable: string[] }> {
     const records: WorkspaceRecord[] = [];
+    const unreadable: string[] = [];
     for (let at = 0; at < teamIds.length; at += GET_MANY_CHUNK) {
       const chunk = teamIds.slice(at, at + GET_MANY_CHUNK);
       const rows = await this.#db.selectFrom('workspaces').selectAll().where('team_id', 'in', chunk).orderBy('team_id').execute();
-      records.push(...this.#toRecords(rows));
+      const opened = this.#open(rows);
+      records.push(...opened.records);
+      unreadable.push(...opened.unreadable);
     }
-    return records;
+    if (unreadable.length > 0) this.#reportUnreadable(unreadable);
+    return { records, unreadable };
   }
 
   /** The workspace, or undefined. Throws SecretBoxError if its tokens cannot be decrypted. */

@@ -67,6 +67,8 @@ export class Connection {
 
   /** Removes a member; resolves once the socket is closed if it was the last one. */
   async detach(teamId: string): Promise<void> {
+    // The last one out: stop routing first, so what arrives while the socket closes is left for Slack to redeliver.
+    if (this.#members.size === 1 && this.#members.has(teamId)) this.#stopper.abort('stop');
     this.#members.delete(teamId);
     if (this.#members.size === 0) await this.stop();
   }
@@ -87,6 +89,11 @@ export class Connection {
   }
 
   #route(envelope: InboundEnvelope): void {
+    if (this.#stopper.signal.aborted) {
+      // Closing (its workspaces stopped, handed over or fenced): unacked, Slack redelivers it to a live socket.
+      this.deps.events.emit('event:dropped', envelope.teamId ?? 'unknown', 'draining');
+      return;
+    }
     const member = this.#members.size === 1 && envelope.teamId === undefined
       ? this.#members.values().next().value
       : envelope.teamId === undefined ? undefined : this.#members.get(envelope.teamId);

@@ -1,3 +1,4 @@
+import type { ClaimKind } from './lease-store.js';
 import type { CloseReason } from './transports/transport.js';
 import type { WorkerState } from './worker-state.js';
 
@@ -16,4 +17,12 @@ export interface FleetEvents extends Record<string, unknown[]> {
   'connection:reconnect': [reason: CloseReason | 'operator' | 'open_failed'];
   'workspace:removed': [teamId: string, reason: string];
   'slack:call': [method: string, outcome: 'ok' | 'error' | 'ratelimited'];
+  /** Leases taken by one claim, by how they were taken. */
+  'lease:claimed': [kind: ClaimKind, count: number];
+  /** Connections closed because their leases could not be renewed in time. */
+  'lease:fenced': [connections: number];
+  /** One statement on the coordination tables (heartbeats, leases, published statuses). */
+  'coordination:statement': [kind: CoordinationStatement];
 }
+
+export type CoordinationStatement = 'register' | 'renew' | 'census' | 'claim' | 'release' | 'leave' | 'sweep' | 'status';

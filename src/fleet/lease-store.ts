@@ -78,6 +78,8 @@ export interface LeaseStore {
   release(owner: string, keys: readonly string[]): Promise<readonly Lease[]>;
   /** Releases everything `me` holds and removes its instance row (SIGTERM). */
   leave(me: InstanceIdentity): Promise<void>;
+  /** Forgets instances long silent and unheld leases of keys no workspace uses. */
+  sweep(): Promise<void>;
 }
 
 /** The channel a release notifies on, so the others claim at once. */

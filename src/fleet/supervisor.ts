@@ -8,14 +8,36 @@ export interface DesiredVersion {
   readonly teamId: string;
   readonly updatedAt: Date;
   readonly restartRequestedAt: Date | null;
+  /** Its connection's lease key (`slack/connection-key.ts`); null for a transport without a socket. */
+  readonly connectionKey: string | null;
 }
+
+/**
+ * Which connections this instance may run: with several instances, those
+ * whose lease it holds (`LeaseKeeper`); alone without leases, all of them.
+ * Asked on reconcile, never per event.
+ */
+export interface Ownership {
+  /** Whether this instance may run the connection with this key now; always true for null (no socket). */
+  holds(key: string | null): boolean;
+  /** The fleet has this many distinct connection keys now (a hint that one was added or removed). */
+  noteDesiredKeys?(count: number): void;
+  /** This instance cannot run this key's workspaces (their tokens do not decrypt here): leave it to others. */
+  cannotServe?(key: string): void;
+}
+
+const EVERYTHING: Ownership = { holds: () => true };
 
 /** Where the supervisor reads the desired set and records removals. */
 export interface WorkspaceSource {
   /** Every enabled workspace's version: cheap, read on every reconcile. */
   listDesired(): Promise<readonly DesiredVersion[]>;
-  /** The specs (tokens decrypted) of the workspaces about to start; unreadable ones are left out. */
-  load(teamIds: readonly string[]): Promise<readonly WorkspaceSpec[]>;
+  /**
+   * The specs (tokens decrypted) of the workspaces about to start. Rows gone
+   * meanwhile are left out; rows whose tokens do not decrypt here are named
+   * in `unreadable`.
+   */
+  load(teamIds: readonly string[]): Promise<{ readonly specs: readonly WorkspaceSpec[]; readonly unreadable: readonly string[] }>;
   remove(teamId: string, removal: { reason: string; actor: string }): Promise<boolean>;
 }
 
@@ -26,10 +48,13 @@ export interface SupervisorOptions {
   readonly shutdownGraceMs: number;
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
+  /** Default: this instance runs everything. */
+  readonly ownership?: Ownership;
 }
 
 interface Running {
   readonly worker: Worker;
+  readonly connectionKey: string | null;
   /** `updated_at` of the row the worker was started from. */
   readonly version: number;
   /**
@@ -49,13 +74,20 @@ interface Running {
  */
 export class Supervisor {
   readonly #running = new Map<string, Running>();
+  /** Workers being stopped outside a reconcile (fenced, handed over): `stop()` waits for them too. */
+  readonly #leaving = new Set<Promise<void>>();
+  /** Workspaces whose tokens did not decrypt here, by the version tried: not loaded again until they change. */
+  readonly #unreadable = new Map<string, number>();
+  readonly #ownership: Ownership;
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
   #isAgain = false;
   #isStopped = false;
   #lastReconcileAt: Date | null = null;
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.#ownership = options.ownership ?? EVERYTHING;
+  }
 
   /** Reconciles once, then polls. Resolves after the first reconcile. */
   async start(): Promise<void> {
@@ -89,6 +121,34 @@ export class Supervisor {
     return this.#running.get(teamId)?.worker;
   }
 
+  /** Every running worker's status with its connection key (for publishing the fleet's state). */
+  running(): Array<{ readonly status: WorkerStatus; readonly connectionKey: string | null }> {
+    return [...this.#running.values()].map((r) => ({ status: r.worker.status(), connectionKey: r.connectionKey }));
+  }
+
+  /**
+   * Fencing: the workers on these connections stop taking events now (in
+   * this call) and their sockets close; in-flight replies still finish.
+   */
+  fence(keys: ReadonlySet<string>): void {
+    for (const [teamId, running] of this.#running) {
+      if (running.connectionKey === null || !keys.has(running.connectionKey)) continue;
+      this.#running.delete(teamId);
+      this.#track(running.worker.fence(this.options.shutdownGraceMs));
+    }
+  }
+
+  /** Stops the workers whose connection this instance no longer holds; resolves once they are stopped. */
+  async relinquish(): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const [teamId, running] of this.#running) {
+      if (this.#ownership.holds(running.connectionKey)) continue;
+      this.#running.delete(teamId);
+      stops.push(this.#track(running.worker.stop('handed over', this.options.shutdownGraceMs)));
+    }
+    await Promise.all([...stops, ...this.#leaving]);
+  }
+
   /**
    * Restarts one workspace's connection, or all, now; returns how many. Call
    * it after recording the request in the table (`restart_requested_at`): the
@@ -110,7 +170,13 @@ export class Supervisor {
     await this.#current;
     const workers = [...this.#running.values()];
     this.#running.clear();
-    await Promise.all(workers.map((r) => r.worker.stop('shutdown', this.options.shutdownGraceMs)));
+    await Promise.all([...workers.map((r) => r.worker.stop('shutdown', this.options.shutdownGraceMs)), ...this.#leaving]);
+  }
+
+  #track(stopping: Promise<void>): Promise<void> {
+    const tracked = stopping.finally(() => this.#leaving.delete(tracked));
+    this.#leaving.add(tracked);
+    return tracked;
   }
 
   #schedule(): void {
@@ -124,14 +190,35 @@ export class Supervisor {
   async #reconcileOnce(): Promise<void> {
     if (this.#isStopped) return;
     const desired = await this.options.source.listDesired();
-    const wanted = new Map(desired.map((d) => [d.teamId, d]));
+    this.#ownership.noteDesiredKeys?.(new Set(desired.map((d) => d.connectionKey).filter((key) => key !== null)).size);
+    const wanted = new Map(desired.filter((d) => this.#ownership.holds(d.connectionKey)).map((d) => [d.teamId, d]));
+    await this.#stopUnwanted(wanted);
+    const toStart = [...wanted.values()].filter((d) => !this.#running.has(d.teamId) && this.#unreadable.get(d.teamId) !== d.updatedAt.getTime());
+    // Only what starts is read in full and decrypted: a steady fleet of 100,000 costs one narrow query.
+    const { specs, unreadable } = toStart.length > 0 ? await this.options.source.load(toStart.map((d) => d.teamId)) : { specs: [], unreadable: [] };
+    for (const spec of specs) {
+      const want = wanted.get(spec.teamId);
+      if (!want || this.#running.has(spec.teamId) || this.#isStopped || !this.#ownership.holds(want.connectionKey)) continue;
+      const worker = this.options.createWorker(spec, (teamId, reason) => this.#remove(teamId, reason));
+      this.#running.set(spec.teamId, {
+        worker, connectionKey: want.connectionKey, version: want.updatedAt.getTime(), restartSeen: want.restartRequestedAt?.getTime() ?? 0,
+      });
+      void worker.start();
+    }
+    this.#noteUnreadable(wanted, unreadable);
+    this.#lastReconcileAt = new Date();
+  }
+
+  /** Stops workers whose row is gone, changed, or whose connection is no longer held here; absorbs restart requests. */
+  async #stopUnwanted(wanted: ReadonlyMap<string, DesiredVersion>): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [teamId, running] of this.#running) {
       const want = wanted.get(teamId);
       if (!want || want.updatedAt.getTime() !== running.version) {
         this.#running.delete(teamId);
-        this.options.logger.info({ team_id: teamId }, want ? 'workspace changed: restarting its worker' : 'workspace gone: stopping its worker');
-        stops.push(running.worker.stop(want ? 'changed' : 'removed', this.options.shutdownGraceMs));
+        const reason = want ? 'changed' : this.#ownership.holds(running.connectionKey) ? 'removed' : 'handed over';
+        this.options.logger.info({ team_id: teamId, reason }, reason === 'changed' ? 'workspace changed: restarting its worker' : 'stopping a worker');
+        stops.push(running.worker.stop(reason, this.options.shutdownGraceMs));
       } else {
         const requested = want.restartRequestedAt?.getTime() ?? 0;
         if (running.restartSeen !== 'direct' && requested > running.restartSeen) running.worker.restart();
@@ -139,17 +226,16 @@ export class Supervisor {
       }
     }
     await Promise.all(stops);
-    const toStart = desired.filter((d) => !this.#running.has(d.teamId)).map((d) => d.teamId);
-    // Only what starts is read in full and decrypted: a steady fleet of 100,000 costs one narrow query.
-    const specs = toStart.length > 0 ? await this.options.source.load(toStart) : [];
-    for (const spec of specs) {
-      const want = wanted.get(spec.teamId);
-      if (!want || this.#running.has(spec.teamId) || this.#isStopped) continue;
-      const worker = this.options.createWorker(spec, (teamId, reason) => this.#remove(teamId, reason));
-      this.#running.set(spec.teamId, { worker, version: want.updatedAt.getTime(), restartSeen: want.restartRequestedAt?.getTime() ?? 0 });
-      void worker.start();
+  }
+
+  /** Rows that did not decrypt here are not read again until they change; their connections are left to others. */
+  #noteUnreadable(wanted: ReadonlyMap<string, DesiredVersion>, unreadable: readonly string[]): void {
+    for (const teamId of unreadable) {
+      const d = wanted.get(teamId);
+      if (d === undefined) continue;
+      this.#unreadable.set(d.teamId, d.updatedAt.getTime());
+      if (d.connectionKey !== null) this.#ownership.cannotServe?.(d.connectionKey);
     }
-    this.#lastReconcileAt = new Date();
   }
 
   async #remove(teamId: string, reason: string): Promise<void> {

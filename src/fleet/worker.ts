@@ -68,6 +68,8 @@ export class Worker implements ConnectionMember {
   readonly teamId: string;
   readonly #state: StateCell;
   readonly #stopper = new AbortController();
+  /** Aborted to leave the connection at once (fencing) while in-flight handlers finish. */
+  readonly #leaver = new AbortController();
   readonly #slack: SlackCaller;
   readonly #recent = new RecentKeys();
   readonly #inFlight = new Set<Promise<void>>();
@@ -103,7 +105,7 @@ export class Worker implements ConnectionMember {
 
   /** Runs the worker; resolves when it is stopped or removed. Never rejects. */
   start(): Promise<void> {
-    return (this.#done ??= this.#run(this.#stopper.signal).catch((error: unknown) => {
+    return (this.#done ??= this.#run(AbortSignal.any([this.#stopper.signal, this.#leaver.signal])).catch((error: unknown) => {
       this.#logger.error({ err: error }, 'worker failed');
     }));
   }
@@ -113,6 +115,21 @@ export class Worker implements ConnectionMember {
     this.#isDraining = true;
     if (this.#inFlight.size > 0) await withTimeout(Promise.allSettled([...this.#inFlight]), graceMs, undefined);
     this.#stopper.abort(reason);
+    await this.#done;
+  }
+
+  /**
+   * Fencing: stops taking events now (in this call; what arrives is left
+   * unacked for Slack to redeliver elsewhere), leaves the connection (its
+   * socket closes if no other workspace rides on it), and lets in-flight
+   * handlers finish their replies (up to `graceMs`): those events were acked
+   * here and will not be redelivered, so only this worker can answer them.
+   */
+  async fence(graceMs = 10_000): Promise<void> {
+    this.#isDraining = true;
+    this.#leaver.abort('fenced');
+    if (this.#inFlight.size > 0) await withTimeout(Promise.allSettled([...this.#inFlight]), graceMs, undefined);
+    this.#stopper.abort('fenced');
     await this.#done;
   }
 

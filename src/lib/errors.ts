@@ -29,6 +29,11 @@ export class NotFoundError extends FlotillaError {
   readonly code = 'flotilla_not_found';
 }
 
+/** Something needed (the database, most often) cannot be reached now; trying again later may work. */
+export class UnavailableError extends FlotillaError {
+  readonly code = 'flotilla_unavailable';
+}
+
 /** Slack refused a call; `slackError` is Slack's own error string (never a token). */
 export class SlackCallError extends FlotillaError {
   readonly code = 'flotilla_slack_call';

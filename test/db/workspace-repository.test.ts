@@ -104,7 +104,7 @@ describe('WorkspaceRepository', () => {
     ).rejects.toThrow(/workspaces_socket_mode_has_app_token/);
   });
 
-  it('lists, filters enabled, and skips rows it cannot decrypt with a log naming the team only', async () => {
+  it('lists, filters enabled, and skips rows it cannot decrypt with one log line naming the teams only', async () => {
     await repository.upsert({ teamId: 'T200', teamName: 'Beta', connection: { transport: 'rtm' }, botToken: 'xoxb-b', botUserId: 'U2' });
     await repository.setEnabled('T200', false);
     expect((await repository.list()).map((w) => w.teamId)).toEqual(['T100', 'T200']);
@@ -119,8 +119,10 @@ describe('WorkspaceRepository', () => {
       .where('team_id', '=', 'T300')
       .execute();
     expect(await otherKey.list()).toEqual([]);
-    expect(lines).toHaveLength(3);
-    expect(lines.join('')).toContain('"teamId":"T300"');
+    expect(lines).toHaveLength(1); // one line for the three rows, naming the variable to check
+    expect(lines[0]).toContain('"count":3');
+    expect(lines[0]).toMatch(/"teamIds":\["T100","T200","T300"\]/);
+    expect(lines[0]).toContain('FLOTILLA_ENCRYPTION_KEY');
     expect(lines.join('')).not.toContain('xoxb');
 
     const { logger: logger2, lines: lines2 } = capturingLogger();
@@ -164,12 +166,44 @@ describe('WorkspaceRepository', () => {
     }
     const versions = (await repository.listVersions()).filter((v) => v.teamId.startsWith('TV'));
     expect(versions).toHaveLength(3);
-    expect(Object.keys(versions[0]!).sort()).toEqual(['restartRequestedAt', 'teamId', 'updatedAt']);
+    expect(Object.keys(versions[0]!).sort()).toEqual(['connectionKey', 'restartRequestedAt', 'teamId', 'updatedAt']);
+    expect(versions[0]!.connectionKey).toBe('rtm:TV00000');
     expect(versions[0]!.updatedAt).toBeInstanceOf(Date);
     const loaded = await repository.getMany(ids); // 1,203 ids: two chunks, most of them absent
     expect(loaded.map((r) => [r.teamId, r.botToken])).toEqual(ids.slice(0, 3).map((id) => [id, `${BOT_TOKEN}-${id}`]));
     await repository.setEnabled('TV00001', false);
     expect((await repository.listVersions({ enabledOnly: true })).map((v) => v.teamId)).not.toContain('TV00001');
+  });
+
+  it('keys each connection by a digest of its app token, never the token, and keys older rows once', async () => {
+    const appToken = 'xapp-1-A0KEY-1-abcdef';
+    const stored = await repository.upsert({ teamId: 'TK1', teamName: 'Keyed', connection: { transport: 'socket-mode', appToken }, botToken: `${BOT_TOKEN}-k`, botUserId: 'UK' });
+    const key = (await repository.listVersions()).find((v) => v.teamId === 'TK1')?.connectionKey;
+    expect(key).toMatch(/^app:[0-9a-f]{32}$/);
+    expect(key).not.toContain(appToken.slice(5));
+    expect(stored.connection).toEqual({ transport: 'socket-mode', appToken });
+    // A row from before migration 0005 (or an older version): keyed on the next read, once, its version unchanged.
+    await sql`update workspaces set connection_key = null where team_id = 'TK1'`.execute(db.kysely);
+    const again = (await repository.listVersions()).find((v) => v.teamId === 'TK1');
+    expect(again?.connectionKey).toBe(key);
+    expect(again?.updatedAt).toEqual(stored.updatedAt);
+    const { rows } = await sql<{ connection_key: string }>`select connection_key from workspaces where team_id = 'TK1'`.execute(db.kysely);
+    expect(rows[0]?.connection_key).toBe(key);
+  });
+
+  it('leaves out, once reported, a Socket Mode row it cannot key because its tokens do not decrypt here', async () => {
+    await repository.upsert({ teamId: 'TK2', teamName: 'Other key', connection: { transport: 'socket-mode', appToken: 'xapp-1-A0OTHER-1-ff' }, botToken: `${BOT_TOKEN}-o`, botUserId: 'UO' });
+    await sql`update workspaces set connection_key = null where team_id = 'TK2'`.execute(db.kysely);
+    const { logger, lines } = capturingLogger();
+    const otherKey = new WorkspaceRepository(db.kysely, new SecretBox(SecretBox.generateKey()), logger);
+    expect((await otherKey.listVersions()).map((v) => v.teamId)).not.toContain('TK2');
+    expect((await otherKey.listVersions()).map((v) => v.teamId)).not.toContain('TK2');
+    const reports = lines.filter((line) => line.includes('FLOTILLA_ENCRYPTION_KEY'));
+    expect(reports.length).toBe(1);
+    expect(reports[0]).toContain('TK2');
+    const { rows } = await sql<{ connection_key: string | null; bot_token_enc: string }>`select connection_key, bot_token_enc from workspaces where team_id = 'TK2'`.execute(db.kysely);
+    expect(rows[0]?.connection_key).toBeNull(); // left alone
+    expect(rows[0]?.bot_token_enc).toMatch(/^v1:/);
   });
 });
 

@@ -96,7 +96,7 @@ describe('fleet', () => {
   });
 
   it('lists every workspace with its state and counters', async () => {
-    const statuses = h.daemon.workspaces.list();
+    const statuses = await h.daemon.workspaces.list();
     expect(statuses.length).toBeGreaterThanOrEqual(4);
     for (const s of statuses) {
       expect(s).toEqual(expect.objectContaining({
