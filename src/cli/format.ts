@@ -1,4 +1,4 @@
-import type { WorkspaceView } from '../admin/api-types.js';
+import type { InstanceView, WorkspaceView } from '../admin/api-types.js';
 
 /** A short human duration: `45s`, `3m 12s`, `2h 5m`, `3d 4h`. */
 export function formatDuration(ms: number): string {
@@ -23,7 +23,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export function formatWorkspaces(workspaces: readonly WorkspaceView[], now = Date.now()): string {
   const since = (iso: string | null): number => (iso === null ? 0 : now - Date.parse(iso));
   return formatTable(
-    ['TEAM', 'NAME', 'TRANSPORT', 'STATE', 'CONNECTED FOR', 'LAST EVENT', 'RESTARTS', 'LAST ERROR'],
+    ['TEAM', 'NAME', 'TRANSPORT', 'STATE', 'CONNECTED FOR', 'LAST EVENT', 'RESTARTS', 'OWNER', 'LAST ERROR'],
     workspaces.map((w) => [
       w.teamId,
       truncate(w.teamName, 30),
@@ -32,7 +32,23 @@ export function formatWorkspaces(workspaces: readonly WorkspaceView[], now = Dat
       w.connectedSince === null ? '-' : formatDuration(since(w.connectedSince)),
       w.lastEventAt === null ? '-' : `${formatDuration(since(w.lastEventAt))} ago`,
       String(w.restarts),
+      w.owner ?? '-',
       w.lastError === null ? '-' : truncate(w.lastError, 60),
+    ]),
+  );
+}
+
+/** `flotilla instances` as a table: one line per instance, this one marked with `*`. */
+export function formatInstances(instances: readonly InstanceView[], now = Date.now()): string {
+  return formatTable(
+    ['ID', 'HOST', 'VERSION', 'UP FOR', 'HEARTBEAT', 'CONNECTIONS'],
+    instances.map((i) => [
+      `${i.id}${i.isSelf ? ' *' : ''}`,
+      i.host,
+      i.version,
+      formatDuration(now - Date.parse(i.startedAt)),
+      `${formatDuration(i.heartbeatAgeMs)} ago`,
+      String(i.connections),
     ]),
   );
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { AdminClient } from '../admin/client.js';
 import { ConfigError, errorMessage, FlotillaError } from '../lib/errors.js';
 import { redactSecrets } from '../lib/logger.js';
-import { countByState, formatDuration, formatWorkspaces } from './format.js';
+import { countByState, formatDuration, formatInstances, formatWorkspaces } from './format.js';
 
 /** What the process entry provides to the commands. */
 export interface ProgramActions {
@@ -45,9 +45,15 @@ export function buildProgram(actions: ProgramActions, version: string, io: Progr
     .action(async () => { process.exitCode = await actions.migrate(); });
   program.command('demo').description('try flotilla without Slack: built-in Slack emulator, daemon, two sample workspaces, a chat in your terminal')
     .action(async () => { process.exitCode = await actions.demo(); });
-  program.command('status').description('fleet summary of the running daemon: version, uptime, readiness, workspaces by state')
+  program.command('status').description('this instance (version, uptime, readiness, connections held) and the fleet (instances, workspaces by state)')
     .option('--json', 'print JSON')
     .action(guarded(io, async (options: { json?: boolean }) => status(await actions.admin(), io, options.json === true)));
+  program.command('instances').description('the instances sharing the daemon\'s database: id, host, version, heartbeat age, connections held (* = the one answering)')
+    .option('--json', 'print a JSON array (times as ISO 8601)')
+    .action(guarded(io, async (options: { json?: boolean }) => {
+      const instances = await (await actions.admin()).listInstances();
+      io.out(options.json ? `${JSON.stringify(instances, null, 2)}\n` : `${formatInstances(instances)}\n`);
+    }));
   addWorkspaceCommands(program.command('workspace').description('add, list, restart and remove workspaces of the running daemon'), actions, io);
   return program;
 }
@@ -65,7 +71,7 @@ function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: P
       });
       io.out(`${teamId}\n`);
     }));
-  workspace.command('list').description('every workspace: team, name, transport, state, connected for, last event, restarts, last error')
+  workspace.command('list').description('every workspace of the fleet: team, name, transport, state, connected for, last event, restarts, owner instance, last error')
     .option('--json', 'print a JSON array (times as ISO 8601 or null)')
     .action(guarded(io, async (options: { json?: boolean }) => {
       const workspaces = await (await actions.admin()).listWorkspaces();
@@ -90,15 +96,27 @@ function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: P
 }
 
 async function status(admin: AdminClient, io: ProgramOutput, isJson: boolean): Promise<void> {
-  const [health, ready, workspaces] = await Promise.all([admin.health(), admin.ready(), admin.listWorkspaces()]);
+  const [health, ready, workspaces, instances] = await Promise.all([
+    admin.health(), admin.ready(), admin.listWorkspaces(), admin.listInstances().catch(() => undefined),
+  ]);
   const counts = countByState(workspaces);
+  const self = instances?.find((i) => i.isSelf);
+  const here = workspaces.filter((w) => w.owner === health.instance);
   if (isJson) {
-    io.out(`${JSON.stringify({ ...health, ready: ready.status === 'ready', checks: ready.checks, workspaces: { total: workspaces.length, ...counts } }, null, 2)}\n`);
+    io.out(`${JSON.stringify({
+      ...health, ready: ready.status === 'ready', checks: ready.checks,
+      connections: self?.connections ?? null, workspacesHere: { total: here.length, ...countByState(here) },
+      instances: instances ?? null, workspaces: { total: workspaces.length, ...counts },
+    }, null, 2)}\n`);
   } else {
     const failing = Object.entries(ready.checks).filter(([, state]) => state !== 'ok').map(([name]) => name);
     io.out([
       `flotilla ${health.version} at ${admin.url}, instance ${health.instance}, up ${formatDuration(health.uptimeSeconds * 1000)}`,
       ready.status === 'ready' ? 'ready: database ok, supervisor ok' : `NOT READY: ${failing.join(', ')} failing`,
+      `this instance: ${self?.connections ?? '?'} connections, ${here.length} workspaces (connected ${countByState(here).connected})`,
+      instances === undefined
+        ? 'fleet: instances unknown (database unavailable)'
+        : `fleet: ${instances.length} instance${instances.length === 1 ? '' : 's'}: ${instances.map((i) => `${i.id} ${i.connections} connections, heartbeat ${formatDuration(i.heartbeatAgeMs)} ago`).join('; ')}`,
       `workspaces: ${workspaces.length} (connected ${counts.connected}, connecting ${counts.connecting}, backoff ${counts.backoff}, stopped ${counts.stopped})`,
     ].join('\n') + '\n');
   }

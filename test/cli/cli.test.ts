@@ -53,7 +53,7 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     globex = slack.createWorkspace({ name: 'Globex' });
     env = {
       FLOTILLA_DATA_DIR: db.dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
-      LOG_LEVEL: 'trace', ...(db.url ? { DATABASE_URL: db.url } : {}),
+      LOG_LEVEL: 'trace', FLOTILLA_INSTANCE_ID: 'cli-1', ...(db.url ? { DATABASE_URL: db.url } : {}),
     };
     daemon = spawnFlotilla(['start'], env, { cwd: tmpdir() });
     await until(() => access(join(db.dataDir, 'admin-url')).then(() => true, () => false), 30_000, 'the daemon listening');
@@ -69,8 +69,10 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
   it('status summarises an empty fleet', async () => {
     const run = await cli(['status']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^flotilla \d+\.\d+\.\d+\S* at http:\/\/127\.0\.0\.1:\d+, instance \S+, up \d+s\n/);
+    expect(run.stdout).toMatch(/^flotilla \d+\.\d+\.\d+\S* at http:\/\/127\.0\.0\.1:\d+, instance cli-1, up \d+s\n/);
     expect(run.stdout).toContain('ready: database ok, supervisor ok');
+    expect(run.stdout).toContain('this instance: 0 connections, 0 workspaces (connected 0)');
+    expect(run.stdout).toMatch(/\nfleet: 1 instance: cli-1 0 connections, heartbeat \d+s ago\n/);
     expect(run.stdout).toContain('workspaces: 0 (connected 0, connecting 0, backoff 0, stopped 0)');
   });
 
@@ -101,14 +103,29 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
       teamId: team.teamId, teamName: team.teamName, transport: team === acme ? 'socket-mode' : 'rtm', state: 'connected',
       connectedSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
       lastEventAt: team === acme ? expect.stringMatching(/Z$/) : null,
-      restarts: 0, lastError: null, owner: expect.any(String),
+      restarts: 0, lastError: null, owner: 'cli-1',
     })));
     const table = await cli(['workspace', 'list']);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TEAM\s+NAME\s+TRANSPORT\s+STATE\s+CONNECTED FOR\s+LAST EVENT\s+RESTARTS\s+LAST ERROR$/);
-    expect(lines.find((l) => l.startsWith(acme.teamId))).toMatch(/Acme\s+socket-mode\s+connected\s+\d+s\s+\d+s ago\s+0\s+-$/);
-    expect(lines.find((l) => l.startsWith(globex.teamId))).toMatch(/Globex\s+rtm\s+connected\s+\d+s\s+-\s+0\s+-$/);
+    expect(lines[0]).toMatch(/^TEAM\s+NAME\s+TRANSPORT\s+STATE\s+CONNECTED FOR\s+LAST EVENT\s+RESTARTS\s+OWNER\s+LAST ERROR$/);
+    expect(lines.find((l) => l.startsWith(acme.teamId))).toMatch(/Acme\s+socket-mode\s+connected\s+\d+s\s+\d+s ago\s+0\s+cli-1\s+-$/);
+    expect(lines.find((l) => l.startsWith(globex.teamId))).toMatch(/Globex\s+rtm\s+connected\s+\d+s\s+-\s+0\s+cli-1\s+-$/);
+  });
+
+  it('lists the instances on the database, this one marked, with the connections it holds', async () => {
+    const json = await cli(['instances', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([{
+      id: 'cli-1', host: expect.any(String), version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), heartbeatAt: expect.stringMatching(/Z$/),
+      heartbeatAgeMs: expect.any(Number), connections: 2, isSelf: true,
+    }]);
+    const table = await cli(['instances']);
+    expect(table.code).toBe(0);
+    const [header, row] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+HOST\s+VERSION\s+UP FOR\s+HEARTBEAT\s+CONNECTIONS$/);
+    expect(row).toMatch(/^cli-1 \*\s+\S+\s+\d+\.\d+\.\d+\S*\s+\d+s\s+\d+s ago\s+2$/);
   });
 
   it('serves metrics that moved with the traffic', async () => {
@@ -116,6 +133,11 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     const token = (await readFile(join(db.dataDir, 'admin-token'), 'utf8')).trim();
     const samples = parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text());
     expect(metricValue(samples, 'flotilla_workspaces', { state: 'connected' })).toBe(2);
+    expect(metricValue(samples, 'flotilla_leases_held')).toBe(2);
+    expect(metricValue(samples, 'flotilla_instances_live')).toBe(1);
+    expect(metricValue(samples, 'flotilla_heartbeat_age_seconds')).toBeLessThan(15);
+    expect(metricValue(samples, 'flotilla_coordination_statements_total', { kind: 'renew' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(samples, 'flotilla_lease_fencing_closes_total')).toBe(0);
     expect(metricValue(samples, 'flotilla_events_handled_total', { outcome: 'ok' })).toBe(1);
     expect(metricValue(samples, 'flotilla_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(1);
     expect(metricValue(samples, 'flotilla_slack_api_calls_total', { method: 'auth.test', outcome: 'error' })).toBeGreaterThanOrEqual(1);
@@ -140,7 +162,10 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     expect((await listJson()).map((w) => w.teamId)).toEqual([acme.teamId]);
     expect(await cli(['workspace', 'remove', globex.teamId])).toEqual({ code: 1, stdout: '', stderr: `flotilla: no workspace ${globex.teamId}\n` });
     const status = await cli(['status', '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'ok', ready: true, workspaces: { total: 1, connected: 1 } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      status: 'ok', ready: true, instance: 'cli-1', connections: 1, workspacesHere: { total: 1, connected: 1 },
+      instances: [expect.objectContaining({ id: 'cli-1', isSelf: true, connections: 1 })], workspaces: { total: 1, connected: 1 },
+    });
   });
 
   it('fails with one clear line when the daemon is unreachable or refuses the token', async () => {
