@@ -2,12 +2,15 @@ import type { Config } from 'jest';
 
 /**
  * Tests run as ES modules, transpiled by ts-jest without type-checking
- * (`npm run typecheck` does that, and CI runs it).
+ * (`npm run typecheck` does that, and CI runs it). `test/instances/` runs
+ * several daemons on one database, which takes a PostgreSQL server: those
+ * tests exist only where TEST_DATABASE_URL is set (`.ci/run` sets it).
  */
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.TEST_DATABASE_URL ? [] : ['<rootDir>/test/instances/'])],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

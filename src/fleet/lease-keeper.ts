@@ -67,7 +67,10 @@ export class LeaseKeeper implements Ownership {
   readonly #fenced = new Set<string>();
   readonly #releasing = new Set<string>();
   readonly #refused = new Map<string, number>();
-  #lastFree = new Set<string>();
+  /** Since when each key has been seen free (keys free for two ticks are abandoned: anyone takes them). */
+  #freeSince = new Map<string, number>();
+  /** Keys this instance gave up lately, and when. */
+  readonly #releasedAt = new Map<string, number>();
   #releasePausedUntil = 0;
   #fenceAt = Number.POSITIVE_INFINITY;
   #fenceTimer: NodeJS.Timeout | undefined;
@@ -197,10 +200,12 @@ export class LeaseKeeper implements Ownership {
   async #rebalance(census: Census): Promise<number> {
     const now = this.#now();
     for (const [key, until] of this.#refused) if (until <= now) this.#refused.delete(key);
+    for (const [key, at] of this.#releasedAt) if (at <= now - RELEASE_PAUSE_MS) this.#releasedAt.delete(key);
     const free = census.freeKeys.filter((key) => !this.#refused.has(key));
-    const stale = free.filter((key) => this.#lastFree.has(key));
-    this.#lastFree = new Set(free);
-    if (stale.length > 0) this.#releasePausedUntil = now + RELEASE_PAUSE_MS;
+    this.#freeSince = new Map(free.map((key) => [key, this.#freeSince.get(key) ?? now]));
+    const stale = free.filter((key) => now - (this.#freeSince.get(key) as number) >= 2 * this.#tickMs);
+    // What this instance gave up lies abandoned: the others cannot take it (a wrong key?). Stop giving.
+    if (stale.some((key) => this.#releasedAt.has(key))) this.#releasePausedUntil = now + RELEASE_PAUSE_MS;
     const mustGo = [...census.orphanKeys, ...[...this.#refused.keys()].filter((key) => this.#held.has(key))];
     const plan = planLeases({
       held: this.#held.size - mustGo.length, liveInstances: this.#liveInstances, totalKeys: census.totalKeys, freeKeys: free,
@@ -222,6 +227,7 @@ export class LeaseKeeper implements Ownership {
       await this.#o.holder.relinquish();
       const sentAt = this.#now();
       const left = await this.#run('release', () => this.#o.store.release(this.#o.me.id, keys));
+      for (const key of keys) this.#releasedAt.set(key, sentAt);
       this.#adopt(left, sentAt);
       this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
     } finally {

@@ -8,11 +8,11 @@ export interface PlanInput {
   readonly totalKeys: number;
   /** Keys nobody holds that this instance may take, its own expired ones first. */
   readonly freeKeys: readonly string[];
-  /** Those of `freeKeys` that were already free at the last tick: nobody else is taking them. */
+  /** Those of `freeKeys` free for a while (two ticks): nobody else is taking them. */
   readonly staleKeys: readonly string[];
   /** Most keys taken or given up in one tick: hand-overs are paced. */
   readonly batch: number;
-  /** No giving up keys now (free keys lingered lately: the others do not take what is given). */
+  /** No giving up keys now (what was given lately lay abandoned: the others do not take it). */
   readonly isReleasePaused: boolean;
 }
 
@@ -30,9 +30,9 @@ export interface LeasePlan {
  * instances). Below it, an instance claims free keys up to its share; above
  * it, it releases the excess, a batch per tick, and the instances below take
  * them (a joiner takes its share from the most loaded, who alone are above).
- * Keys left free for a whole tick are taken by anyone, share or not (an
- * instance that cannot serve them must not leave them unserved), and while
- * that happens nobody releases, so the shares do not churn.
+ * Keys left free for a while are taken by anyone, share or not (an instance
+ * that cannot serve them must not leave them unserved), and while that
+ * happens nobody releases, so the shares do not churn.
  */
 export function planLeases(input: PlanInput): LeasePlan {
   const share = Math.ceil(input.totalKeys / Math.max(1, input.liveInstances));
