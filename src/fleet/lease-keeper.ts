@@ -190,14 +190,15 @@ export class LeaseKeeper implements Ownership {
     const census = await this.#run('census', () => this.#o.store.census(this.#o.me.id, this.#o.ttlMs, this.#o.batch * 2));
     this.#liveInstances = Math.max(1, census.liveInstances);
     this.#totalKeys = census.totalKeys;
-    const claimed = await this.#rebalance(census);
-    let delayMs = claimed >= this.#o.batch ? this.#tickMs / 4 : this.#tickMs;
+    const claim = await this.#rebalance(census);
+    // A full batch: more may wait. Fewer than asked: others took some meanwhile; what is left is free now.
+    let delayMs = claim.got >= this.#o.batch ? this.#tickMs / 4 : claim.got < claim.asked ? POKE_DELAY_MS * 2 : this.#tickMs;
     if (census.nextExpiryMs !== null) delayMs = Math.min(delayMs, census.nextExpiryMs + 25);
     return delayMs;
   }
 
-  /** Gives up what must go, then claims up to the share; resolves to how many keys were claimed. */
-  async #rebalance(census: Census): Promise<number> {
+  /** Gives up what must go, then claims up to the share; resolves to how many keys it asked for and got. */
+  async #rebalance(census: Census): Promise<{ asked: number; got: number }> {
     const now = this.#now();
     for (const [key, until] of this.#refused) if (until <= now) this.#refused.delete(key);
     for (const [key, at] of this.#releasedAt) if (at <= now - RELEASE_PAUSE_MS) this.#releasedAt.delete(key);
@@ -213,12 +214,12 @@ export class LeaseKeeper implements Ownership {
     });
     const excess = [...this.#held.keys()].reverse().filter((key) => !mustGo.includes(key)).slice(0, plan.release);
     if (mustGo.length + excess.length > 0) await this.#release([...mustGo, ...excess], excess.length, plan.share);
-    if (plan.claim.length === 0) return 0;
+    if (plan.claim.length === 0) return { asked: 0, got: 0 };
     const sentAt = this.#now();
     const result = await this.#run('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
     this.#reportClaims(result.claimed);
     this.#adopt(result.owned, sentAt);
-    return result.claimed.length;
+    return { asked: plan.claim.length, got: result.claimed.length };
   }
 
   async #release(keys: readonly string[], forShare: number, share: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { WorkspaceView } from '../../src/admin/api-types.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
 
 const TEAMS = 30;
@@ -14,7 +14,7 @@ describe('three instances on one database', () => {
   const allConnected = (): boolean => teams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1);
   const answeredOnce = async (channels: readonly string[], timeoutMs = 20_000): Promise<void> => {
     await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), timeoutMs, 'every mention answered');
-    await until(() => fleet.slack.acks().every((a) => a.ackedAt !== null || a.type !== 'events_api'), 10_000, 'every envelope acked');
+    await until(() => everyEventAcked(fleet.slack), 10_000, 'every envelope acked');
     expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
   };
 

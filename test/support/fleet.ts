@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/database.js';
 import { WorkspaceRepository } from '../../src/db/workspace-repository.js';
 import { SlackEmulator, type EmulatedWorkspace, type EmulatorOptions } from '../../src/emulator/index.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
+import { metricValue, parsePrometheus } from '../admin/prometheus.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { spawnFlotilla, type Spawned } from './process.js';
 import { until } from './until.js';
@@ -23,6 +24,8 @@ export interface Instance {
   instances(): Promise<InstanceView[]>;
   /** Its own view of how many connections it holds (from `/v1/instances`). */
   connections(): Promise<number>;
+  /** A metric's value from its `/metrics` (summed over label sets matching `labels`). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
 export interface FleetOptions {
@@ -136,6 +139,10 @@ export class Fleet {
       workspaces: async () => (await call<{ workspaces: WorkspaceView[] }>('GET', '/v1/workspaces')).workspaces,
       instances: async () => (await call<{ instances: InstanceView[] }>('GET', '/v1/instances')).instances,
       connections: async () => (await call<{ instances: InstanceView[] }>('GET', '/v1/instances')).instances.find((i) => i.isSelf)?.connections ?? -1,
+      metric: async (name, labels = {}) => {
+        const text = await (await fetch(`${adminUrl}/metrics`, { headers: { authorization: `Bearer ${this.adminToken}` } })).text();
+        return metricValue(parsePrometheus(text), name, labels);
+      },
     };
   }
 }
@@ -201,4 +208,14 @@ export function mention(slack: SlackEmulator, team: EmulatedWorkspace): { channe
   const { channelId } = slack.createChannel(team.teamId);
   const { eventIds } = slack.postUserMessage(team.teamId, { user: team.userId, channel: channelId, text: `<@${team.botUserId}> ping` });
   return { channel: channelId, eventIds };
+}
+
+/** Whether every event sent so far was acked on some socket (a redelivery acked counts: the first went to a dead one). */
+export function everyEventAcked(slack: SlackEmulator): boolean {
+  const acked = new Map<string, boolean>();
+  for (const ack of slack.acks()) {
+    if (ack.type !== 'events_api' || ack.eventId === undefined) continue;
+    acked.set(ack.eventId, (acked.get(ack.eventId) ?? false) || ack.ackedAt !== null);
+  }
+  return [...acked.values()].every(Boolean);
 }

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { EmulatedWorkspace } from '../../src/emulator/index.js';
+import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { until } from '../support/until.js';
+
+const TEAMS = 12;
+
+/**
+ * RTM sends every event to every socket of a bot token: two sockets would be
+ * two answers. Through start-up rebalancing, a hand-over, a kill -9 and a
+ * joiner, no bot token ever has two sockets, and every message is answered once.
+ */
+describe('RTM workspaces across instances', () => {
+  let fleet: Fleet;
+  let watch: SocketWatch;
+  let teams: EmulatedWorkspace[];
+  const instance = (id: string): Instance => fleet.instances.get(id) as Instance;
+  const allConnected = (): boolean => teams.every((t) => fleet.slack.openSockets({ teamId: t.teamId, kind: 'rtm' }) === 1);
+  const answeredOnce = async (channels: readonly string[]): Promise<void> => {
+    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every message answered');
+    await until(() => everyEventAcked(fleet.slack), 5_000, 'settled');
+    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    fleet = await Fleet.start();
+    watch = new SocketWatch(fleet.slack);
+    teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Rtm ${i}` }));
+    await fleet.seed(teams, 'rtm');
+    await Promise.all(['r1', 'r2', 'r3'].map((id) => fleet.start(id)));
+  }, 60_000);
+  afterAll(async () => {
+    watch?.stop();
+    await fleet?.stop();
+  });
+
+  it('spreads the bots over the instances, one socket each', async () => {
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 4, r2: 4, r3: 4 }), 30_000, 'four each');
+    await until(allConnected, 20_000, 'every bot connected once');
+    await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
+    expect(watch.doubled()).toEqual([]);
+  });
+
+  it('never opens a second socket for a bot while its instance hands over or dies', async () => {
+    const stopping = instance('r3');
+    stopping.process.child.kill('SIGTERM');
+    const during = teams.map((t) => mention(fleet.slack, t).channel);
+    expect(await stopping.process.exited).toBe(0);
+    await until(allConnected, 15_000, 'taken over after SIGTERM');
+    await answeredOnce(during);
+
+    const killed = instance('r2');
+    killed.process.child.kill('SIGKILL');
+    await killed.process.exited;
+    await until(async () => (await instance('r1').connections()) === TEAMS && allConnected(), fleet.ttlMs + 15_000, 'taken over after kill -9');
+    const after = teams.map((t) => mention(fleet.slack, t).channel);
+    await answeredOnce(after);
+    expect(watch.doubled()).toEqual([]);
+  });
+
+  it('gives a joiner its share without two sockets for any bot', async () => {
+    await fleet.start('r4');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 6, r4: 6 }), 30_000, 'six each');
+    await until(allConnected, 15_000, 'every bot connected once');
+    await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
+    expect(watch.doubled()).toEqual([]);
+    expect(watch.maxConcurrent()).toBe(1);
+  });
+});
