@@ -76,6 +76,7 @@ async function openPostgres(url: string, logger: Logger, poolSize: number, coord
   pool.on('error', (error) =>
     logger.warn({ error: scrubDatabaseSecret(error.message, url) }, 'idle database connection failed'),
   );
+  survivePeerResets(pool);
   try {
     const client = await pool.connect();
     client.release();
@@ -93,6 +94,7 @@ async function openPostgres(url: string, logger: Logger, poolSize: number, coord
   coordinationPool.on('error', (error) =>
     logger.warn({ error: scrubDatabaseSecret(error.message, url) }, 'idle coordination connection failed'),
   );
+  survivePeerResets(coordinationPool);
   const coordination = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: coordinationPool }) });
   const listener = new PgListener(url, logger);
   logger.info({ database: shownUrl }, 'database connected');
@@ -182,6 +184,16 @@ class OpenedDatabase implements Database {
   close(): Promise<void> {
     return (this.#closing ??= this.#hooks.close());
   }
+}
+
+/**
+ * pg-pool listens for errors on idle clients only: a link reset while a
+ * statement is under way (a network cut healing) emits 'error' on a
+ * checked-out client with no listener, which would end the process. The
+ * statement itself fails with that error, and the pool drops the client.
+ */
+function survivePeerResets(pool: pg.Pool): void {
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 function safeProtocol(url: string): string {

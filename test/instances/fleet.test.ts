@@ -26,7 +26,6 @@ describe('three instances on one database', () => {
     await Promise.all(['i1', 'i2', 'i3'].map((id) => fleet.start(id)));
   }, 60_000);
   afterAll(async () => {
-    if (process.env.FLEET_LOG) (await import('node:fs')).writeFileSync(process.env.FLEET_LOG, fleet.output());
     watch?.stop();
     await fleet?.stop();
   });

@@ -22,7 +22,6 @@ describe('kill -9 of one instance under load', () => {
     await until(() => teams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1), 20_000, 'all connected');
   }, 90_000);
   afterAll(async () => {
-    if (process.env.FLEET_LOG) (await import('node:fs')).writeFileSync(process.env.FLEET_LOG, fleet.output());
     watch?.stop();
     await fleet?.stop();
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceView, WorkspaceView } from '../../src/admin/api-types.js';
@@ -112,7 +112,9 @@ export class Fleet {
     return Object.fromEntries(instances.filter((i) => live.has(i.id)).map((i) => [i.id, i.connections]));
   }
 
+  /** Kills every instance; with FLEET_LOG set, writes everything they logged to that file first (for debugging). */
   async stop(): Promise<void> {
+    if (process.env.FLEET_LOG) await writeFile(process.env.FLEET_LOG, this.output());
     for (const instance of this.instances.values()) instance.process.child.kill('SIGKILL');
     await Promise.all([...this.#exits.values()]);
     await this.slack.stop();

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { EmulatedWorkspace } from '../../src/emulator/index.js';
+import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { until } from '../support/until.js';
+
+/**
+ * One instance's link to the database is cut (a partition: its statements
+ * hang) while the others keep theirs. It must close its connections before
+ * its leases expire, the others take them over, nothing is answered twice,
+ * and it rejoins when the link returns.
+ */
+describe('a database link cut for one instance', () => {
+  let fleet: Fleet;
+  let watch: SocketWatch;
+  let proxy: TcpProxy;
+  let socketTeams: EmulatedWorkspace[];
+  let rtmTeams: EmulatedWorkspace[];
+  const all = (): EmulatedWorkspace[] => [...socketTeams, ...rtmTeams];
+  const keyOf = (t: EmulatedWorkspace): string => (rtmTeams.includes(t) ? `rtm:${t.teamId}` : `app:${t.appId}`);
+  const isOpen = (t: EmulatedWorkspace): boolean => (rtmTeams.includes(t)
+    ? fleet.slack.openSockets({ teamId: t.teamId, kind: 'rtm' }) === 1
+    : fleet.slack.openSockets({ appId: t.appId }) === 1);
+  const instance = (id: string): Instance => fleet.instances.get(id) as Instance;
+  const ready = async (i: Instance): Promise<number> => (await fetch(`${i.adminUrl}/readyz`)).status;
+
+  beforeAll(async () => {
+    fleet = await Fleet.start({ emulator: { redeliverUnackedAfterMs: 1_000 } });
+    watch = new SocketWatch(fleet.slack);
+    socketTeams = Array.from({ length: 24 }, (_, i) => fleet.slack.createWorkspace({ name: `Socket ${i}` }));
+    rtmTeams = Array.from({ length: 6 }, (_, i) => fleet.slack.createWorkspace({ name: `Rtm ${i}` }));
+    await fleet.seed(socketTeams);
+    await fleet.seed(rtmTeams, 'rtm');
+    const url = new URL(fleet.url);
+    proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
+    await Promise.all([fleet.start('f1'), fleet.start('f2'), fleet.start('f3', { DATABASE_URL: proxy.through(fleet.url) })]);
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 30_000, 'ten each');
+    await until(() => all().every(isOpen), 20_000, 'all connected');
+  }, 90_000);
+  afterAll(async () => {
+    watch?.stop();
+    await fleet?.stop();
+    await proxy?.close();
+  });
+
+  it('closes its connections before its leases expire; the others take them over; nothing is answered twice', async () => {
+    const cutOff = instance('f3');
+    const list = await cutOff.workspaces();
+    const theirs = all().filter((t) => list.find((w) => w.teamId === t.teamId)?.owner === 'f3');
+    expect(theirs).toHaveLength(10);
+    const cutAt = Date.now();
+    proxy.cut('blackhole');
+    const channels: string[] = [];
+    const talking = (async () => {
+      while (Date.now() < cutAt + 3 * fleet.ttlMs) {
+        for (const team of theirs) channels.push(mention(fleet.slack, team).channel);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    await until(() => theirs.every((t) => !isOpen(t) || (watch.opens.get(keyOf(t)) ?? []).some((at) => at > cutAt)), 2 * fleet.ttlMs, 'closed by the cut-off instance');
+    await until(() => theirs.every(isOpen), fleet.ttlMs + 10_000, 'taken over by the others');
+    for (const team of theirs) {
+      const closedAt = (watch.closes.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
+      const reopenedAt = (watch.opens.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
+      // Its lease was renewed at most a tick before the cut: it could not expire before cutAt + TTL.
+      expect(closedAt - cutAt).toBeLessThan(fleet.ttlMs);
+      expect(reopenedAt).toBeGreaterThanOrEqual(closedAt);
+    }
+    expect(watch.doubled()).toEqual([]);
+    await talking;
+    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');
+    await until(() => everyEventAcked(fleet.slack), 10_000, 'settled');
+    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+    expect(cutOff.process.child.exitCode).toBeNull(); // still up
+    expect((await fetch(`${cutOff.adminUrl}/healthz`)).status).toBe(200);
+    await until(async () => (await ready(cutOff)) === 503, 10_000, 'not ready while cut off');
+    expect(cutOff.process.output()).toContain('closing their connections before they can expire');
+  });
+
+  it('rejoins when the link returns and takes its share back', async () => {
+    proxy.restore();
+    const restoredAt = Date.now();
+    await until(async () => (await ready(instance('f3'))) === 200, 10_000, 'ready again');
+    expect(Date.now() - restoredAt).toBeLessThan(10_000);
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 30_000, 'ten each again');
+    await until(() => all().every(isOpen), 15_000, 'all connected');
+    const channels = all().map((t) => mention(fleet.slack, t).channel);
+    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');
+    await until(() => everyEventAcked(fleet.slack), 10_000, 'settled');
+    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+    expect(watch.doubled()).toEqual([]);
+    expect(await instance('f3').metric('flotilla_lease_fencing_closes_total')).toBe(10);
+  });
+});
