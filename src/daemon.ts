@@ -18,7 +18,7 @@ import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
-import { LeaseKeeper } from './fleet/lease-keeper.js';
+import { LeaseKeeper, leaseTimings } from './fleet/lease-keeper.js';
 import { LEASES_CHANNEL } from './fleet/lease-store.js';
 import { Pacer } from './fleet/pacer.js';
 import { StatusPublisher } from './fleet/status-publisher.js';
@@ -72,10 +72,8 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
-    const tickMs = Math.floor(config.leaseTtlMs / 3);
-    const db = await openDatabase({
-      url: config.databaseUrl, dataDir: config.dataDir, logger, coordinationTimeoutMs: Math.max(500, Math.min(tickMs, 5_000)),
-    });
+    const { renewEveryMs, statementMs } = leaseTimings(config.leaseTtlMs);
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, coordinationTimeoutMs: statementMs });
     // A stack: undone last-registered first, on stop and on a failed start alike.
     const cleanups: Array<() => Promise<void> | void> = [];
     try {
@@ -104,7 +102,8 @@ export class Daemon {
         store: new PostgresLeaseStore(db.coordination),
         me: { id: instanceId, incarnation: randomUUID(), host: hostname(), version },
         ttlMs: config.leaseTtlMs,
-        batch: Math.max(10, Math.ceil((config.connectRatePerSec * tickMs) / 1000)),
+        // About what the connect rate opens between two looks: hand-overs no faster than sockets open.
+        batch: Math.max(10, Math.ceil((config.connectRatePerSec * renewEveryMs) / 1000)),
         // The embedded database serves this process alone: nobody can take a lease over.
         isExclusive: db.kind === 'embedded',
         holder: {
@@ -146,7 +145,7 @@ export class Daemon {
       const fleet = new FleetRepository(db.kysely, instanceId);
       const publisher = new StatusPublisher({
         sink: fleet, source: () => running.running(), epochOf: (k) => keeper.epochOf(k),
-        intervalMs: Math.min(5_000, Math.max(1_000, tickMs)), events, logger,
+        intervalMs: Math.min(5_000, Math.max(1_000, renewEveryMs)), events, logger,
       });
       publisher.start();
       cleanups.push(() => publisher.stop());

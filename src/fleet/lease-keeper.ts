@@ -33,6 +33,18 @@ export interface LeaseKeeperOptions {
   readonly now?: () => number;
 }
 
+/**
+ * How often leases are renewed (a fifth of the TTL: two renewals may fail
+ * before the fencing deadline at half the TTL) and how long one statement
+ * may take before it counts as failed.
+ */
+export function leaseTimings(ttlMs: number): { readonly renewEveryMs: number; readonly statementMs: number } {
+  return {
+    renewEveryMs: Math.max(100, Math.floor(ttlMs / 5)),
+    statementMs: Math.max(500, Math.min(Math.floor(ttlMs / 4), 5_000)),
+  };
+}
+
 /** How long a key this instance could not serve is left to the others. */
 const REFUSE_MS = 10 * 60_000;
 /** How long nobody releases after free keys lingered (the others are not taking them). */
@@ -43,7 +55,7 @@ const POKE_DELAY_MS = 25;
 /**
  * Holds this instance's share of the fleet's connections through leases.
  *
- * Each tick (a third of the TTL, sooner when woken): renew everything held
+ * Each tick (a fifth of the TTL, sooner when woken): renew everything held
  * and heartbeat (one statement), look at the fleet (one), then give up the
  * excess over the fair share, a batch at a time, after closing those
  * connections, and claim free keys up to the share. Released keys are
@@ -76,6 +88,10 @@ export class LeaseKeeper implements Ownership {
   #fenceTimer: NodeJS.Timeout | undefined;
   #tickTimer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
+  /** Statements run one at a time, so each answer (all that is held) is newer than the last. */
+  #statements: Promise<unknown> = Promise.resolve();
+  /** A hand-over under way: its workers stopping, then the release. Ticks (renewals) go on meanwhile. */
+  #handingOver: Promise<void> | undefined;
   #isAgain = false;
   #isStopped = false;
   #liveInstances = 1;
@@ -88,8 +104,9 @@ export class LeaseKeeper implements Ownership {
   constructor(options: LeaseKeeperOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
-    this.#tickMs = Math.max(100, Math.floor(options.ttlMs / 3));
-    this.#statementMs = Math.max(500, Math.min(this.#tickMs, 5_000));
+    const timings = leaseTimings(options.ttlMs);
+    this.#tickMs = timings.renewEveryMs;
+    this.#statementMs = timings.statementMs;
   }
 
   holds(key: string | null): boolean {
@@ -167,6 +184,7 @@ export class LeaseKeeper implements Ownership {
     clearTimeout(this.#tickTimer);
     clearTimeout(this.#fenceTimer);
     await this.#current;
+    await this.#handingOver;
     try {
       await this.#run('leave', () => this.#o.store.leave(this.#o.me));
       this.#o.logger.info({ released: this.#held.size }, 'leases released');
@@ -191,8 +209,11 @@ export class LeaseKeeper implements Ownership {
     this.#liveInstances = Math.max(1, census.liveInstances);
     this.#totalKeys = census.totalKeys;
     const claim = await this.#rebalance(census);
+    // The next renewal a period after this one was sent, however long this tick took.
+    let delayMs = renewSentAt + this.#tickMs - this.#now();
     // A full batch: more may wait. Fewer than asked: others took some meanwhile; what is left is free now.
-    let delayMs = claim.got >= this.#o.batch ? this.#tickMs / 4 : claim.got < claim.asked ? POKE_DELAY_MS * 2 : this.#tickMs;
+    if (claim.got >= this.#o.batch) delayMs = Math.min(delayMs, this.#tickMs / 4);
+    else if (claim.got < claim.asked) delayMs = Math.min(delayMs, POKE_DELAY_MS * 2);
     if (census.nextExpiryMs !== null) delayMs = Math.min(delayMs, census.nextExpiryMs + 25);
     return delayMs;
   }
@@ -207,13 +228,17 @@ export class LeaseKeeper implements Ownership {
     const stale = free.filter((key) => now - (this.#freeSince.get(key) as number) >= 2 * this.#tickMs);
     // What this instance gave up lies abandoned: the others cannot take it (a wrong key?). Stop giving.
     if (stale.some((key) => this.#releasedAt.has(key))) this.#releasePausedUntil = now + RELEASE_PAUSE_MS;
-    const mustGo = [...census.orphanKeys, ...[...this.#refused.keys()].filter((key) => this.#held.has(key))];
+    const isGoing = (key: string): boolean => this.#releasing.has(key) || census.orphanKeys.includes(key) || this.#refused.has(key);
+    const staying = [...this.#held.keys()].filter((key) => !isGoing(key));
     const plan = planLeases({
-      held: this.#held.size - mustGo.length, liveInstances: this.#liveInstances, totalKeys: census.totalKeys, freeKeys: free,
+      held: staying.length, liveInstances: this.#liveInstances, totalKeys: census.totalKeys, freeKeys: free,
       staleKeys: stale, batch: this.#o.batch, isReleasePaused: now < this.#releasePausedUntil,
     });
-    const excess = [...this.#held.keys()].reverse().filter((key) => !mustGo.includes(key)).slice(0, plan.release);
-    if (mustGo.length + excess.length > 0) await this.#release([...mustGo, ...excess], excess.length, plan.share);
+    if (!this.#handingOver) {
+      const mustGo = [...this.#held.keys()].filter((key) => !this.#releasing.has(key) && isGoing(key));
+      const excess = staying.reverse().slice(0, plan.release);
+      if (mustGo.length + excess.length > 0) this.#handOver([...mustGo, ...excess], excess.length, plan.share);
+    }
     if (plan.claim.length === 0) return { asked: 0, got: 0 };
     const sentAt = this.#now();
     const result = await this.#run('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
@@ -222,20 +247,30 @@ export class LeaseKeeper implements Ownership {
     return { asked: plan.claim.length, got: result.claimed.length };
   }
 
-  async #release(keys: readonly string[], forShare: number, share: number): Promise<void> {
+  /**
+   * Gives keys up without holding up the ticks: their workers stop first
+   * (in-flight replies finish, sockets close), then one release statement
+   * lets the others claim them at once.
+   */
+  #handOver(keys: readonly string[], forShare: number, share: number): void {
     for (const key of keys) this.#releasing.add(key);
-    try {
-      await this.#o.holder.relinquish();
-      const sentAt = this.#now();
-      const left = await this.#run('release', () => this.#o.store.release(this.#o.me.id, keys));
-      for (const key of keys) this.#releasedAt.set(key, sentAt);
-      this.#adopt(left, sentAt);
-      this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
-    } finally {
-      for (const key of keys) this.#releasing.delete(key);
-      // A failed release leaves the keys ours: run them again.
-      if (keys.some((key) => this.#held.has(key))) void this.#o.holder.reconcile();
-    }
+    this.#handingOver = (async () => {
+      try {
+        await this.#o.holder.relinquish();
+        const sentAt = this.#now();
+        const left = await this.#run('release', () => this.#o.store.release(this.#o.me.id, keys));
+        for (const key of keys) this.#releasedAt.set(key, sentAt);
+        this.#adopt(left, sentAt);
+        this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
+      } catch (error) {
+        this.#o.logger.warn({ error: errorMessage(error), keys: keys.length }, 'could not release connections; keeping them');
+      } finally {
+        for (const key of keys) this.#releasing.delete(key);
+        this.#handingOver = undefined;
+        // A failed release leaves the keys ours: run them again.
+        if (keys.some((key) => this.#held.has(key))) void this.#o.holder.reconcile();
+      }
+    })();
   }
 
   /**
@@ -296,13 +331,17 @@ export class LeaseKeeper implements Ownership {
     this.#o.logger.info({ claimed: claimed.length, ...Object.fromEntries(byKind), ...(from.length > 0 ? { takenFrom: from } : {}) }, 'connections claimed');
   }
 
-  /** Runs one statement, bounded in time, and counts it. */
-  async #run<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<T> {
-    this.#o.events.emit('coordination:statement', kind);
-    const timedOut = Symbol('timeout');
-    const result = await withTimeout(statement(), this.#statementMs, timedOut);
-    if (result === timedOut) throw new Error(`${kind} took longer than ${this.#statementMs} ms`);
-    return result as T;
+  /** Runs one statement after the ones before it, bounded in time, and counts it. */
+  #run<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<T> {
+    const turn = this.#statements.then(async () => {
+      this.#o.events.emit('coordination:statement', kind);
+      const timedOut = Symbol('timeout');
+      const result = await withTimeout(statement(), this.#statementMs, timedOut);
+      if (result === timedOut) throw new Error(`${kind} took longer than ${this.#statementMs} ms`);
+      return result as T;
+    });
+    this.#statements = turn.catch(() => undefined);
+    return turn;
   }
 
   #recovered(renewSentAt: number): void {

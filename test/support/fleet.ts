@@ -30,7 +30,7 @@ export interface Instance {
 
 export interface FleetOptions {
   readonly emulator?: EmulatorOptions;
-  /** `FLOTILLA_LEASE_TTL_MS` of every instance (default 3000: takeovers in seconds). */
+  /** `FLOTILLA_LEASE_TTL_MS` of every instance (default 5000: takeovers in seconds, yet a daemon starting on a busy machine is not fenced). */
   readonly ttlMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class Fleet {
     if (!process.env.TEST_DATABASE_URL) throw new Error('several instances need a PostgreSQL server: set TEST_DATABASE_URL');
     const slack = await SlackEmulator.start({ serverPingIntervalMs: 1_000, ...options.emulator });
     const db = await createTestDatabase();
-    return new Fleet(slack, db, await db.open(), options.ttlMs ?? 3_000);
+    return new Fleet(slack, db, await db.open(), options.ttlMs ?? 5_000);
   }
 
   get url(): string {
@@ -114,7 +114,7 @@ export class Fleet {
 
   /** Kills every instance; with FLEET_LOG set, writes everything they logged to that file first (for debugging). */
   async stop(): Promise<void> {
-    if (process.env.FLEET_LOG) await writeFile(process.env.FLEET_LOG, this.output());
+    if (process.env.FLEET_LOG) await writeFile(`${process.env.FLEET_LOG}-${[...this.instances.keys()].join("-")}.log`, this.output());
     for (const instance of this.instances.values()) instance.process.child.kill('SIGKILL');
     await Promise.all([...this.#exits.values()]);
     await this.slack.stop();
