@@ -196,8 +196,7 @@ export class LeaseKeeper implements Ownership {
 
   /** One tick; resolves to the delay before the next. */
   async #tickOnce(): Promise<number> {
-    const renewSentAt = this.#now();
-    const renewed = await this.#run('renew', () => this.#o.store.renew(this.#o.me, this.#o.ttlMs));
+    const { value: renewed, sentAt: renewSentAt } = await this.#sent('renew', () => this.#o.store.renew(this.#o.me, this.#o.ttlMs));
     this.#recovered(renewSentAt);
     if (!renewed.isRegistered && !this.#isIdentityLost) {
       this.#isIdentityLost = true;
@@ -240,8 +239,7 @@ export class LeaseKeeper implements Ownership {
       if (mustGo.length + excess.length > 0) this.#handOver([...mustGo, ...excess], excess.length, plan.share);
     }
     if (plan.claim.length === 0) return { asked: 0, got: 0 };
-    const sentAt = this.#now();
-    const result = await this.#run('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
+    const { value: result, sentAt } = await this.#sent('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
     this.#reportClaims(result.claimed);
     this.#adopt(result.owned, sentAt);
     return { asked: plan.claim.length, got: result.claimed.length };
@@ -257,8 +255,7 @@ export class LeaseKeeper implements Ownership {
     this.#handingOver = (async () => {
       try {
         await this.#o.holder.relinquish();
-        const sentAt = this.#now();
-        const left = await this.#run('release', () => this.#o.store.release(this.#o.me.id, keys));
+        const { value: left, sentAt } = await this.#sent('release', () => this.#o.store.release(this.#o.me.id, keys));
         for (const key of keys) this.#releasedAt.set(key, sentAt);
         this.#adopt(left, sentAt);
         this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
@@ -332,13 +329,23 @@ export class LeaseKeeper implements Ownership {
   }
 
   /** Runs one statement after the ones before it, bounded in time, and counts it. */
-  #run<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<T> {
+  async #run<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<T> {
+    return (await this.#sent(kind, statement)).value;
+  }
+
+  /**
+   * `#run`, also resolving to when the statement was sent: a lease's local
+   * deadline counts from there (not from when it was queued), since the
+   * database measured its expiry at the statement.
+   */
+  #sent<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<{ value: T; sentAt: number }> {
     const turn = this.#statements.then(async () => {
       this.#o.events.emit('coordination:statement', kind);
+      const sentAt = this.#now();
       const timedOut = Symbol('timeout');
-      const result = await withTimeout(statement(), this.#statementMs, timedOut);
-      if (result === timedOut) throw new Error(`${kind} took longer than ${this.#statementMs} ms`);
-      return result as T;
+      const value = await withTimeout(statement(), this.#statementMs, timedOut);
+      if (value === timedOut) throw new Error(`${kind} took longer than ${this.#statementMs} ms`);
+      return { value: value as T, sentAt };
     });
     this.#statements = turn.catch(() => undefined);
     return turn;

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
+
+// Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
+jest.setTimeout(180_000);
 
 /**
  * One instance's link to the database is cut (a partition: its statements
@@ -34,9 +37,9 @@ describe('a database link cut for one instance', () => {
     const url = new URL(fleet.url);
     proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
     await Promise.all([fleet.start('f1'), fleet.start('f2'), fleet.start('f3', { DATABASE_URL: proxy.through(fleet.url) })]);
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 30_000, 'ten each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 60_000, 'ten each');
     await until(() => all().every(isOpen), 20_000, 'all connected');
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     watch?.stop();
     await fleet?.stop();
@@ -82,7 +85,7 @@ describe('a database link cut for one instance', () => {
     const restoredAt = Date.now();
     await until(async () => (await ready(instance('f3'))) === 200, 10_000, 'ready again');
     expect(Date.now() - restoredAt).toBeLessThan(10_000);
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 30_000, 'ten each again');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 60_000, 'ten each again');
     await until(() => all().every(isOpen), 15_000, 'all connected');
     const channels = all().map((t) => mention(fleet.slack, t).channel);
     await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');

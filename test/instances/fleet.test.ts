@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { WorkspaceView } from '../../src/admin/api-types.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
+
+// Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
+jest.setTimeout(180_000);
 
 const TEAMS = 30;
 
@@ -24,14 +27,14 @@ describe('three instances on one database', () => {
     teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Team ${i}` }));
     await fleet.seed(teams);
     await Promise.all(['i1', 'i2', 'i3'].map((id) => fleet.start(id)));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     watch?.stop();
     await fleet?.stop();
   });
 
   it('holds each connection exactly once, in fair shares', async () => {
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i3: 10 }), 30_000, 'ten connections each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i3: 10 }), 60_000, 'ten connections each');
     await until(allConnected, 20_000, 'every app connected once');
     expect(fleet.slack.openSockets({ kind: 'socket-mode' })).toBe(TEAMS);
     expect(watch.doubled()).toEqual([]); // never two sockets for one app, rebalancing included
@@ -85,13 +88,13 @@ describe('three instances on one database', () => {
     await until(() => theirs.every((t) => (watch.opens.get(`app:${t.appId}`) ?? []).some((at) => at > stoppedAt)) && allConnected(), 10_000, 'taken over');
     expect(await victim.process.exited).toBe(0);
     await answeredOnce(channels);
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 15, i2: 15 }), 15_000, 'fifteen each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 15, i2: 15 }), 60_000, 'fifteen each');
     expect(watch.doubled()).toEqual([]);
   });
 
   it('gives a joining instance its share, taken from the others, paced', async () => {
     await fleet.start('i4');
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i4: 10 }), 30_000, 'ten each again');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i4: 10 }), 60_000, 'ten each again');
     await until(allConnected, 15_000, 'every app connected');
     expect(watch.doubled()).toEqual([]);
     const channels = teams.map((t) => mention(fleet.slack, t).channel);

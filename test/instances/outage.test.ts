@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sql } from 'kysely';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
+
+// Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
+jest.setTimeout(180_000);
 
 /**
  * The database goes away under a single instance (a server restart: every
@@ -39,7 +42,7 @@ describe('a database outage under a single instance', () => {
     solo = await fleet.start('solo', { DATABASE_URL: proxy.through(fleet.url) });
     await until(() => socketTeams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1)
       && fleet.slack.openSockets({ teamId: rtmTeam.teamId, kind: 'rtm' }) === 1, 20_000, 'all connected');
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     watch?.stop();
     await fleet?.stop();

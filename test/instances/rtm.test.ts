@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
+
+// Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
+jest.setTimeout(180_000);
 
 const TEAMS = 12;
 
@@ -28,14 +31,14 @@ describe('RTM workspaces across instances', () => {
     teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Rtm ${i}` }));
     await fleet.seed(teams, 'rtm');
     await Promise.all(['r1', 'r2', 'r3'].map((id) => fleet.start(id)));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     watch?.stop();
     await fleet?.stop();
   });
 
   it('spreads the bots over the instances, one socket each', async () => {
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 4, r2: 4, r3: 4 }), 30_000, 'four each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 4, r2: 4, r3: 4 }), 60_000, 'four each');
     await until(allConnected, 20_000, 'every bot connected once');
     await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
     expect(watch.doubled()).toEqual([]);
@@ -60,7 +63,7 @@ describe('RTM workspaces across instances', () => {
 
   it('gives a joiner its share without two sockets for any bot', async () => {
     await fleet.start('r4');
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 6, r4: 6 }), 30_000, 'six each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 6, r4: 6 }), 60_000, 'six each');
     await until(allConnected, 15_000, 'every bot connected once');
     await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
     expect(watch.doubled()).toEqual([]);

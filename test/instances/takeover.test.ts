@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sql } from 'kysely';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
+
+// Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
+jest.setTimeout(180_000);
 
 const TEAMS = 30;
 
@@ -18,9 +21,9 @@ describe('kill -9 of one instance under load', () => {
     teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Team ${i}` }));
     await fleet.seed(teams);
     await Promise.all(['k1', 'k2', 'k3'].map((id) => fleet.start(id)));
-    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ k1: 10, k2: 10, k3: 10 }), 30_000, 'ten each');
+    await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ k1: 10, k2: 10, k3: 10 }), 60_000, 'ten each');
     await until(() => teams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1), 20_000, 'all connected');
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     watch?.stop();
     await fleet?.stop();

@@ -30,7 +30,7 @@ export interface Instance {
 
 export interface FleetOptions {
   readonly emulator?: EmulatorOptions;
-  /** `FLOTILLA_LEASE_TTL_MS` of every instance (default 5000: takeovers in seconds, yet a daemon starting on a busy machine is not fenced). */
+  /** `FLOTILLA_LEASE_TTL_MS` of every instance (default 10000: takeovers within seconds, and a daemon starved of CPU on a shared machine is not fenced for it). */
   readonly ttlMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class Fleet {
     if (!process.env.TEST_DATABASE_URL) throw new Error('several instances need a PostgreSQL server: set TEST_DATABASE_URL');
     const slack = await SlackEmulator.start({ serverPingIntervalMs: 1_000, ...options.emulator });
     const db = await createTestDatabase();
-    return new Fleet(slack, db, await db.open(), options.ttlMs ?? 5_000);
+    return new Fleet(slack, db, await db.open(), options.ttlMs ?? 10_000);
   }
 
   get url(): string {
