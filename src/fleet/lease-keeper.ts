@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { isRtmKey } from '../slack/connection-key.js';
 import type { CoordinationStatement, FleetEvents } from './fleet-events.js';
-import { planLeases } from './lease-plan.js';
+import { ShareBook } from './lease-plan.js';
 import type { Census, ClaimKind, InstanceIdentity, Lease, LeaseStore } from './lease-store.js';
 import type { Ownership } from './supervisor.js';
 
@@ -78,12 +78,7 @@ export class LeaseKeeper implements Ownership {
   #held = new Map<string, Lease>();
   readonly #fenced = new Set<string>();
   readonly #releasing = new Set<string>();
-  readonly #refused = new Map<string, number>();
-  /** Since when each key has been seen free (keys free for two ticks are abandoned: anyone takes them). */
-  #freeSince = new Map<string, number>();
-  /** Keys this instance gave up lately, and when. */
-  readonly #releasedAt = new Map<string, number>();
-  #releasePausedUntil = 0;
+  readonly #book: ShareBook;
   #fenceAt = Number.POSITIVE_INFINITY;
   #fenceTimer: NodeJS.Timeout | undefined;
   #tickTimer: NodeJS.Timeout | undefined;
@@ -107,6 +102,7 @@ export class LeaseKeeper implements Ownership {
     const timings = leaseTimings(options.ttlMs);
     this.#tickMs = timings.renewEveryMs;
     this.#statementMs = timings.statementMs;
+    this.#book = new ShareBook({ batch: options.batch, abandonedAfterMs: 2 * this.#tickMs, refuseMs: REFUSE_MS, pauseMs: RELEASE_PAUSE_MS });
   }
 
   holds(key: string | null): boolean {
@@ -131,9 +127,7 @@ export class LeaseKeeper implements Ownership {
   }
 
   cannotServe(key: string): void {
-    if (this.#refused.has(key)) return;
-    this.#refused.set(key, this.#now() + REFUSE_MS);
-    this.poke();
+    if (this.#book.refuse(key, this.#now())) this.poke();
   }
 
   /** Registers (waiting up to twice the TTL for a stale process of the same id), then takes a first share. */
@@ -219,25 +213,8 @@ export class LeaseKeeper implements Ownership {
 
   /** Gives up what must go, then claims up to the share; resolves to how many keys it asked for and got. */
   async #rebalance(census: Census): Promise<{ asked: number; got: number }> {
-    const now = this.#now();
-    for (const [key, until] of this.#refused) if (until <= now) this.#refused.delete(key);
-    for (const [key, at] of this.#releasedAt) if (at <= now - RELEASE_PAUSE_MS) this.#releasedAt.delete(key);
-    const free = census.freeKeys.filter((key) => !this.#refused.has(key));
-    this.#freeSince = new Map(free.map((key) => [key, this.#freeSince.get(key) ?? now]));
-    const stale = free.filter((key) => now - (this.#freeSince.get(key) as number) >= 2 * this.#tickMs);
-    // What this instance gave up lies abandoned: the others cannot take it (a wrong key?). Stop giving.
-    if (stale.some((key) => this.#releasedAt.has(key))) this.#releasePausedUntil = now + RELEASE_PAUSE_MS;
-    const isGoing = (key: string): boolean => this.#releasing.has(key) || census.orphanKeys.includes(key) || this.#refused.has(key);
-    const staying = [...this.#held.keys()].filter((key) => !isGoing(key));
-    const plan = planLeases({
-      held: staying.length, liveInstances: this.#liveInstances, totalKeys: census.totalKeys, freeKeys: free,
-      staleKeys: stale, batch: this.#o.batch, isReleasePaused: now < this.#releasePausedUntil,
-    });
-    if (!this.#handingOver) {
-      const mustGo = [...this.#held.keys()].filter((key) => !this.#releasing.has(key) && isGoing(key));
-      const excess = staying.reverse().slice(0, plan.release);
-      if (mustGo.length + excess.length > 0) this.#handOver([...mustGo, ...excess], excess.length, plan.share);
-    }
+    const plan = this.#book.plan({ now: this.#now(), census, held: [...this.#held.keys()], releasing: this.#releasing });
+    if (!this.#handingOver && plan.give.length > 0) this.#handOver(plan.give, plan.excess, plan.share);
     if (plan.claim.length === 0) return { asked: 0, got: 0 };
     const { value: result, sentAt } = await this.#sent('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
     this.#reportClaims(result.claimed);
@@ -256,7 +233,7 @@ export class LeaseKeeper implements Ownership {
       try {
         await this.#o.holder.relinquish();
         const { value: left, sentAt } = await this.#sent('release', () => this.#o.store.release(this.#o.me.id, keys));
-        for (const key of keys) this.#releasedAt.set(key, sentAt);
+        this.#book.noteReleased(keys, sentAt);
         this.#adopt(left, sentAt);
         this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
       } catch (error) {

@@ -1,3 +1,5 @@
+import type { Census } from './lease-store.js';
+
 /** What one instance knows at one tick, to decide its share. */
 export interface PlanInput {
   /** Leases this instance holds now. */
@@ -46,4 +48,76 @@ export function planLeases(input: PlanInput): LeasePlan {
   const isPaused = input.isReleasePaused || input.staleKeys.length > 0;
   const release = isPaused ? 0 : Math.max(0, Math.min(input.held - share, batch));
   return { share, claim, release };
+}
+
+export interface ShareBookOptions {
+  /** Most keys taken or given up in one tick. */
+  readonly batch: number;
+  /** A key free this long is abandoned: anyone takes it, share or not. */
+  readonly abandonedAfterMs: number;
+  /** How long a key this instance cannot serve is left to the others. */
+  readonly refuseMs: number;
+  /** How long nobody gives up keys after what was given lay abandoned. */
+  readonly pauseMs: number;
+}
+
+/** One tick's decision. */
+export interface SharePlan {
+  readonly share: number;
+  readonly claim: readonly string[];
+  /** Held keys to give up now: those no workspace uses or this instance cannot serve, then the excess. */
+  readonly give: readonly string[];
+  /** How many of `give` are excess over the share. */
+  readonly excess: number;
+}
+
+/**
+ * What one instance remembers between ticks to decide its share: keys it
+ * cannot serve (their tokens do not decrypt here), since when keys have lain
+ * free, and what it gave up lately (if that lies abandoned, the others are
+ * not taking what is given: stop giving, or the shares churn forever).
+ */
+export class ShareBook {
+  readonly #refused = new Map<string, number>();
+  readonly #releasedAt = new Map<string, number>();
+  #freeSince = new Map<string, number>();
+  #pausedUntil = 0;
+
+  constructor(private readonly options: ShareBookOptions) {}
+
+  /** Leaves `key` to the others for a while; false if it already was. */
+  refuse(key: string, now: number): boolean {
+    if (this.#refused.has(key)) return false;
+    this.#refused.set(key, now + this.options.refuseMs);
+    return true;
+  }
+
+  noteReleased(keys: readonly string[], at: number): void {
+    for (const key of keys) this.#releasedAt.set(key, at);
+  }
+
+  plan(input: {
+    readonly now: number;
+    readonly census: Pick<Census, 'liveInstances' | 'totalKeys' | 'freeKeys' | 'orphanKeys'>;
+    readonly held: readonly string[];
+    /** Held keys already on their way out. */
+    readonly releasing: ReadonlySet<string>;
+  }): SharePlan {
+    const { now, census } = input;
+    for (const [key, until] of this.#refused) if (until <= now) this.#refused.delete(key);
+    for (const [key, at] of this.#releasedAt) if (at <= now - this.options.pauseMs) this.#releasedAt.delete(key);
+    const free = census.freeKeys.filter((key) => !this.#refused.has(key));
+    this.#freeSince = new Map(free.map((key) => [key, this.#freeSince.get(key) ?? now]));
+    const stale = free.filter((key) => now - (this.#freeSince.get(key) as number) >= this.options.abandonedAfterMs);
+    if (stale.some((key) => this.#releasedAt.has(key))) this.#pausedUntil = now + this.options.pauseMs;
+    const orphans = new Set(census.orphanKeys);
+    const mustGo = input.held.filter((key) => !input.releasing.has(key) && (orphans.has(key) || this.#refused.has(key)));
+    const staying = input.held.filter((key) => !input.releasing.has(key) && !orphans.has(key) && !this.#refused.has(key));
+    const plan = planLeases({
+      held: staying.length, liveInstances: census.liveInstances, totalKeys: census.totalKeys, freeKeys: free,
+      staleKeys: stale, batch: this.options.batch, isReleasePaused: now < this.#pausedUntil,
+    });
+    const excess = staying.reverse().slice(0, plan.release);
+    return { share: plan.share, claim: plan.claim, give: [...mustGo, ...excess], excess: excess.length };
+  }
 }
