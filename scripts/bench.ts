@@ -9,6 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChildHandle } from './bench/ipc.js';
+import { runInstancesBench } from './bench/instances.js';
+import { instancesChecks, instancesMarkdown, type InstancesReport } from './bench/instances-report.js';
 import { HELP, parseOptions, type BenchOptions } from './bench/options.js';
 import { markdownReport, markdownTable, roundLines, targetChecks, type BenchReport, type ReconcileResult } from './bench/report.js';
 import {
@@ -103,12 +105,48 @@ async function inRounds(options: BenchOptions, failed: Failed): Promise<Contende
   }
 }
 
+function machine(): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 1073741824),
+    node: process.version, platform: `${process.platform} ${process.arch}`, openFiles: openFilesLimit(),
+  };
+}
+
+/** `--instances K`: several daemons on one PostgreSQL database (scripts/bench/instances.ts). */
+async function instancesMode(options: BenchOptions): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const modeOptions = {
+    n: options.n, instances: options.instances, ttlMs: options.ttlMs, connectRate: options.connectRate,
+    takeoverRate: options.takeoverRate, steadyMs: options.steadyMs, serverPingMs: options.serverPingMs, outDir: options.outDir,
+  };
+  let report: InstancesReport;
+  try {
+    const result = await runInstancesBench(modeOptions);
+    report = { startedAt, finishedAt: new Date().toISOString(), machine: machine(), revision: revision(), command: commandLine(), options: modeOptions, result, error: null };
+  } catch (error) {
+    const text = error instanceof Error ? error.stack ?? error.message : String(error);
+    report = { startedAt, finishedAt: new Date().toISOString(), machine: machine(), revision: revision(), command: commandLine(), options: modeOptions, result: null, error: text };
+    process.exitCode = 1;
+  }
+  await mkdir(options.outDir, { recursive: true });
+  const base = join(options.outDir, `bench-${startedAt.replace(/[:.]/g, '-').slice(0, 19)}-n${options.n}-instances${options.instances}${options.label === '' ? '' : `-${options.label}`}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(`${base}.md`, instancesMarkdown(report));
+  process.stdout.write(`\n${instancesMarkdown(report)}\n${instancesChecks(report).join('\n')}\n\nwrote ${base}.json and ${base}.md\n`);
+}
+
+function commandLine(): string {
+  return `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options === 'help') {
     process.stdout.write(HELP);
     return;
   }
+  if (options.instances > 1) return instancesMode(options);
   const startedAt = new Date().toISOString();
   const errors: Record<string, string> = {};
   const failed = (name: string, error: unknown): void => {
@@ -124,15 +162,11 @@ async function main(): Promise<void> {
       errors['reconcile'] = error instanceof Error ? error.message : String(error);
     }
   }
-  const cpu = cpus();
   const report: BenchReport = {
     startedAt, finishedAt: new Date().toISOString(),
-    machine: {
-      cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 1073741824),
-      node: process.version, platform: `${process.platform} ${process.arch}`, openFiles: openFilesLimit(),
-    },
+    machine: machine() as BenchReport['machine'],
     revision: revision(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: commandLine(),
     options, results, errors, reconcile,
   };
   await mkdir(options.outDir, { recursive: true });

@@ -14,13 +14,32 @@ import { runLoad, type LoadOptions } from './load.js';
 /** What a contender needs to know about one workspace. */
 export type BenchWorkspace = Pick<EmulatedWorkspace, 'teamId' | 'teamName' | 'botToken' | 'appToken' | 'appId' | 'botUserId' | 'botId'>;
 
-const { values } = parseArgs({ options: { 'server-ping-interval-ms': { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: { 'server-ping-interval-ms': { type: 'string', default: '5000' }, 'redeliver-unacked-after-ms': { type: 'string' } },
+});
+const redeliver = values['redeliver-unacked-after-ms'];
 const slack = await SlackEmulator.start({
   serverPingIntervalMs: Number(values['server-ping-interval-ms']),
-  redeliverUnackedAfterMs: null,
+  redeliverUnackedAfterMs: redeliver === undefined ? null : Number(redeliver),
 });
 const teams: EmulatedWorkspace[] = [];
 let callsMark = 0;
+/** Socket opens per app (wall-clock ms), for takeover times measured where Slack sees them. */
+const opens = new Map<string, number[]>();
+/** Most sockets ever open at once per app. */
+const openNow = new Map<string, number>();
+const maxOpen = new Map<string, number>();
+slack.on('socket:open', (info) => {
+  if (info.appId === undefined) return;
+  opens.set(info.appId, [...(opens.get(info.appId) ?? []), Date.now()]);
+  const now = (openNow.get(info.appId) ?? 0) + 1;
+  openNow.set(info.appId, now);
+  maxOpen.set(info.appId, Math.max(now, maxOpen.get(info.appId) ?? 0));
+});
+slack.on('socket:close', (info) => {
+  if (info.appId === undefined) return;
+  openNow.set(info.appId, (openNow.get(info.appId) ?? 1) - 1);
+});
 
 serve({
   apiUrl: () => slack.apiUrl,
@@ -49,6 +68,13 @@ serve({
     return { calls: calls.length, rateLimited: calls.filter((c) => c.status === 429).length };
   },
   drop: () => slack.dropConnections({ kind: 'socket-mode' }),
+  /** For each app: its first socket open after `since` (ms, wall clock), or null. */
+  firstOpensSince: (arg) => {
+    const { since } = arg as { since: number };
+    return Object.fromEntries(teams.map((t) => [t.appId, (opens.get(t.appId) ?? []).find((at) => at > since) ?? null]));
+  },
+  /** Apps that ever had two sockets open at once. */
+  doubledApps: () => [...maxOpen].filter(([, max]) => max > 1).map(([appId]) => appId),
   memory: () => process.memoryUsage(),
   stop: async () => {
     await slack.stop();

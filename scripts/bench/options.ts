@@ -29,6 +29,11 @@ export interface BenchOptions {
   readonly nodeFlags: readonly string[];
   readonly outDir: string;
   readonly label: string;
+  /** 2 or more: the instances mode (several daemons on one PostgreSQL database) instead of the contenders. */
+  readonly instances: number;
+  readonly ttlMs: number;
+  readonly takeoverRate: number;
+  readonly steadyMs: number;
 }
 
 export const HELP = `npm run bench -- [flags]
@@ -63,6 +68,12 @@ export const HELP = `npm run bench -- [flags]
                         generation); summarize with node dist/scripts/bench/heap-summary.js <file>
   --node-flags=FLAGS    extra node/V8 flags for the contender processes, space-separated, after
                         an = sign (e.g. --node-flags="--max-semi-space-size=16 --trace-gc-nvp")
+  --instances K         instances mode: K flotilla processes on one PostgreSQL database (needs
+                        DATABASE_URL), N workspaces; time to all connected, fairness, statements per
+                        second at steady state, takeover after kill -9 and after SIGTERM under load
+  --ttl-ms MS           FLOTILLA_LEASE_TTL_MS in the instances mode (default 15000)
+  --takeover-rate R     mentions per second during each takeover (default 50)
+  --steady-ms MS        how long the steady state is watched (default 60000; quick 15000)
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
@@ -102,6 +113,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'settle-ms': { type: 'string' },
       profile: { type: 'boolean' }, 'heap-profile': { type: 'string' },
       'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' },
+      instances: { type: 'string' }, 'ttl-ms': { type: 'string' }, 'takeover-rate': { type: 'string' }, 'steady-ms': { type: 'string' },
     },
   });
   if (v.help) return 'help';
@@ -143,5 +155,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     nodeFlags: (v['node-flags'] ?? '').split(' ').filter((flag) => flag !== ''),
     outDir: v.out ?? 'bench/results',
     label: v.label ?? '',
+    instances: num(v.instances, 0),
+    ttlMs: num(v['ttl-ms'], 15_000),
+    takeoverRate: num(v['takeover-rate'], 50),
+    steadyMs: num(v['steady-ms'], quick ? 15_000 : 60_000),
   };
 }

@@ -28,7 +28,7 @@ serve({
     try {
       const t0 = performance.now();
       const all: BulkRow[] = Array.from({ length: rows }, (_, i) => fakeRow(i));
-      await insertRows(daemon, key, all, false);
+      await insertRows(daemon.db.kysely, key, all, false);
       const insertMs = Math.round(performance.now() - t0);
       const reconcileMs = await timeReconcile(daemon, 5);
       const versionsTimes: number[] = [];

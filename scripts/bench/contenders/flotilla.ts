@@ -6,11 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
 import { loadConfig } from '../../../src/config.js';
 import { Daemon } from '../../../src/daemon.js';
+import type { Schema } from '../../../src/db/schema.js';
 import { tuneGarbageCollector } from '../../../src/lib/gc-tuning.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
+import { connectionKey } from '../../../src/slack/connection-key.js';
 import type { BenchWorkspace } from '../emulator-child.js';
 import { until, type Contender } from './contender.js';
 
@@ -21,7 +24,7 @@ const INSERT_CHUNK = 500;
 export interface BulkRow { readonly teamId: string; readonly teamName: string; readonly botToken: string; readonly appToken: string; readonly appId: string; readonly botUserId: string; readonly botId: string }
 
 /** Inserts rows in bulk (the repository has no bulk path; its per-row upsert costs a round trip each). */
-export async function insertRows(daemon: Daemon, key: string, rows: readonly BulkRow[], enabled: boolean): Promise<void> {
+export async function insertRows(kysely: Kysely<Schema>, key: string, rows: readonly BulkRow[], enabled: boolean): Promise<void> {
   const box = new SecretBox(key);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const chunk = rows.slice(i, i + INSERT_CHUNK).map((w) => ({
@@ -36,8 +39,9 @@ export async function insertRows(daemon: Daemon, key: string, rows: readonly Bul
       bot_user_id: w.botUserId,
       bot_id: w.botId,
       enabled,
+      connection_key: connectionKey(w.teamId, { transport: 'socket-mode', appToken: w.appToken }),
     }));
-    await daemon.db.kysely.insertInto('workspaces').values(chunk).execute();
+    await kysely.insertInto('workspaces').values(chunk).execute();
   }
 }
 
@@ -97,7 +101,7 @@ export class FlotillaContender implements Contender {
   }
 
   async prepare(workspaces: readonly BenchWorkspace[]): Promise<void> {
-    await insertRows(this.#need(), this.#key, workspaces, true);
+    await insertRows(this.#need().db.kysely, this.#key, workspaces, true);
     this.#count = workspaces.length;
   }
 
