@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,8 +207,8 @@ export async function runInstancesBench(o: InstancesOptions): Promise<InstancesR
   const emulator = await ChildHandle.start(here('./emulator-child.js'), [
     '--server-ping-interval-ms', String(o.serverPingMs), '--redeliver-unacked-after-ms', '3000',
   ]);
-  const logDir = join(o.outDir, 'instances-logs');
-  await mkdir(logDir, { recursive: true });
+  // The daemons' logs (info level), kept out of the results directory.
+  const logDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-instances-logs-'));
   const bench = new Bench(o, url, await emulator.call<string>('apiUrl'), logDir);
   try {
     const workspaces = await emulator.call<BenchWorkspace[]>('setup', { n: o.n });
