@@ -210,6 +210,16 @@ export async function runInstancesBench(o: InstancesOptions): Promise<InstancesR
   // The daemons' logs (info level), kept out of the results directory.
   const logDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-instances-logs-'));
   const bench = new Bench(o, url, await emulator.call<string>('apiUrl'), logDir);
+  const cleanUp = async (): Promise<void> => {
+    await bench.stopAll();
+    await emulator.stop();
+    await admin.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  };
+  // Ctrl-C must not leave daemons running and a database behind.
+  const onSignal = (): void => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const workspaces = await emulator.call<BenchWorkspace[]>('setup', { n: o.n });
     const db = await openDatabase({ url, dataDir: tmpdir(), logger: silentLogger() });
@@ -221,10 +231,9 @@ export async function runInstancesBench(o: InstancesOptions): Promise<InstancesR
     }
     return await measure(bench, emulator, url, logDir);
   } finally {
-    await bench.stopAll();
-    await emulator.stop();
-    await admin.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
-    await admin.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }
 

@@ -75,15 +75,21 @@ export class PostgresLeaseStore {
   }
 
   async census(owner: string, ttlMs: number, limit: number): Promise<{
-    liveInstances: number; totalKeys: number; freeKeys: string[]; orphanKeys: string[]; nextExpiryMs: number | null;
+    liveInstances: number; totalKeys: number; minHeld: number; freeKeys: string[]; orphanKeys: string[]; nextExpiryMs: number | null;
   }> {
-    const { rows } = await sql<{ live: number; total: number; free: string[] | null; orphans: string[] | null; next_expiry_ms: number | null }>`
+    const { rows } = await sql<{
+      live: number; total: number; min_held: number; free: string[] | null; orphans: string[] | null; next_expiry_ms: number | null;
+    }>`
       with keys as (
         select distinct connection_key as key from workspaces where enabled and connection_key is not null
+      ), live as (
+        select i.id, (select count(*) from connection_leases as l where l.owner = i.id and l.expires_at > now()) as held
+        from instances as i where i.heartbeat_at > now() - ${ttl(ttlMs)}
       )
       select
-        (select count(*) from instances where heartbeat_at > now() - ${ttl(ttlMs)})::int as live,
+        (select count(*) from live)::int as live,
         (select count(*) from keys)::int as total,
+        (select coalesce(min(held), 0) from live)::int as min_held,
         array(select k.key from keys as k left join connection_leases as l on l.key = k.key
               where l.key is null or l.owner is null or l.expires_at <= now()
               order by (l.owner is not distinct from ${owner}) desc, random() limit ${limit}) as free,
@@ -93,7 +99,7 @@ export class PostgresLeaseStore {
           where owner <> ${owner} and expires_at > now()) as next_expiry_ms`.execute(this.#db);
     const row = rows[0];
     return {
-      liveInstances: Number(row?.live ?? 0), totalKeys: Number(row?.total ?? 0),
+      liveInstances: Number(row?.live ?? 0), totalKeys: Number(row?.total ?? 0), minHeld: Number(row?.min_held ?? 0),
       freeKeys: row?.free ?? [], orphanKeys: row?.orphans ?? [],
       nextExpiryMs: row?.next_expiry_ms === null || row?.next_expiry_ms === undefined ? null : Number(row.next_expiry_ms),
     };

@@ -8,6 +8,8 @@ export interface PlanInput {
   readonly liveInstances: number;
   /** Distinct connection keys of the fleet. */
   readonly totalKeys: number;
+  /** The fewest leases a live instance holds. */
+  readonly minHeld: number;
   /** Keys nobody holds that this instance may take, its own expired ones first. */
   readonly freeKeys: readonly string[];
   /** Those of `freeKeys` free for a while (two ticks): nobody else is taking them. */
@@ -32,6 +34,8 @@ export interface LeasePlan {
  * instances). Below it, an instance claims free keys up to its share; above
  * it, it releases the excess, a batch per tick, and the instances below take
  * them (a joiner takes its share from the most loaded, who alone are above).
+ * While some instance holds less than floor(N / live), those above the floor
+ * give down to it, so every share ends between floor and ceil.
  * Keys left free for a while are taken by anyone, share or not (an instance
  * that cannot serve them must not leave them unserved), and while that
  * happens nobody releases, so the shares do not churn.
@@ -46,7 +50,9 @@ export function planLeases(input: PlanInput): LeasePlan {
     if (!taken.has(key)) claim.push(key);
   }
   const isPaused = input.isReleasePaused || input.staleKeys.length > 0;
-  const release = isPaused ? 0 : Math.max(0, Math.min(input.held - share, batch));
+  const floor = Math.floor(input.totalKeys / Math.max(1, input.liveInstances));
+  const target = input.minHeld < floor ? floor : share;
+  const release = isPaused ? 0 : Math.max(0, Math.min(input.held - target, batch));
   return { share, claim, release };
 }
 
@@ -98,7 +104,7 @@ export class ShareBook {
 
   plan(input: {
     readonly now: number;
-    readonly census: Pick<Census, 'liveInstances' | 'totalKeys' | 'freeKeys' | 'orphanKeys'>;
+    readonly census: Pick<Census, 'liveInstances' | 'totalKeys' | 'minHeld' | 'freeKeys' | 'orphanKeys'>;
     readonly held: readonly string[];
     /** Held keys already on their way out. */
     readonly releasing: ReadonlySet<string>;
@@ -114,7 +120,7 @@ export class ShareBook {
     const mustGo = input.held.filter((key) => !input.releasing.has(key) && (orphans.has(key) || this.#refused.has(key)));
     const staying = input.held.filter((key) => !input.releasing.has(key) && !orphans.has(key) && !this.#refused.has(key));
     const plan = planLeases({
-      held: staying.length, liveInstances: census.liveInstances, totalKeys: census.totalKeys, freeKeys: free,
+      held: staying.length, liveInstances: census.liveInstances, totalKeys: census.totalKeys, minHeld: census.minHeld, freeKeys: free,
       staleKeys: stale, batch: this.options.batch, isReleasePaused: now < this.#pausedUntil,
     });
     const excess = staying.reverse().slice(0, plan.release);

@@ -54,6 +54,8 @@ export interface Census {
   readonly liveInstances: number;
   /** Distinct connection keys of enabled workspaces. */
   readonly totalKeys: number;
+  /** The fewest leases a live instance holds (0 for one holding none). */
+  readonly minHeld: number;
   /** Keys nobody holds (never held, released, or expired), this instance's own first, then in random order. */
   readonly freeKeys: readonly string[];
   /** Keys this instance holds that no enabled workspace uses any more. */

@@ -150,7 +150,7 @@ describe('lease statements', () => {
     await sql`delete from workspaces where connection_key = 'rtm:T1'`.execute(db.kysely);
     const census = await store.census('a', TTL_MS, 10);
     expect(census).toEqual({
-      liveInstances: 2, totalKeys: 3, freeKeys: ['rtm:T2', 'rtm:T4'], orphanKeys: ['rtm:T1'], nextExpiryMs: expect.any(Number),
+      liveInstances: 2, totalKeys: 3, minHeld: 1, freeKeys: ['rtm:T2', 'rtm:T4'], orphanKeys: ['rtm:T1'], nextExpiryMs: expect.any(Number),
     });
     expect(census.nextExpiryMs).toBeGreaterThan(TTL_MS - 5_000);
     expect((await store.census('a', TTL_MS, 1)).freeKeys).toEqual(['rtm:T2']);

@@ -35,7 +35,7 @@ class MemoryStore implements LeaseStore {
 
   async census(owner: string): Promise<Census> {
     const free = this.keys.filter((key) => { const l = this.leases.get(key); return !l || l.owner === null || l.expiresAt <= this.now(); });
-    return this.#answer({ liveInstances: this.live, totalKeys: this.keys.length, freeKeys: free, orphanKeys: [], nextExpiryMs: null, ...{ owner } } as Census);
+    return this.#answer({ liveInstances: this.live, totalKeys: this.keys.length, minHeld: 0, freeKeys: free, orphanKeys: [], nextExpiryMs: null, ...{ owner } } as Census);
   }
 
   async claim(owner: string, keys: readonly string[], ttlMs: number): Promise<ClaimResult> {

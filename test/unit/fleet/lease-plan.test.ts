@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { planLeases, ShareBook } from '../../../src/fleet/lease-plan.js';
 
 const keys = (n: number, prefix = 'k'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-const base = { held: 0, liveInstances: 1, totalKeys: 0, freeKeys: [], staleKeys: [], batch: 100, isReleasePaused: false };
+const base = { held: 0, liveInstances: 1, totalKeys: 0, minHeld: 1_000_000, freeKeys: [], staleKeys: [], batch: 100, isReleasePaused: false };
 
 describe('planLeases (fair shares without a leader)', () => {
   it('claims free keys up to ceil(keys / live instances)', () => {
@@ -18,6 +18,13 @@ describe('planLeases (fair shares without a leader)', () => {
     expect(planLeases({ ...base, held: 30, liveInstances: 2, totalKeys: 30 })).toEqual({ share: 15, claim: [], release: 15 });
     expect(planLeases({ ...base, held: 30, liveInstances: 3, totalKeys: 30, batch: 4 })).toEqual({ share: 10, claim: [], release: 4 });
     expect(planLeases({ ...base, held: 10, liveInstances: 3, totalKeys: 30 }).release).toBe(0);
+  });
+
+  it('gives down to the floor while another instance holds less than it, so every share ends between floor and ceil', () => {
+    // 1,000 keys over 3: 334, 334, 332 is stable for ceil alone; the last must get to 333.
+    expect(planLeases({ ...base, held: 334, liveInstances: 3, totalKeys: 1_000, minHeld: 332 })).toEqual({ share: 334, claim: [], release: 1 });
+    expect(planLeases({ ...base, held: 333, liveInstances: 3, totalKeys: 1_000, minHeld: 332 }).release).toBe(0);
+    expect(planLeases({ ...base, held: 334, liveInstances: 3, totalKeys: 1_000, minHeld: 333 }).release).toBe(0);
   });
 
   it('claims no more than a batch per tick', () => {
@@ -36,8 +43,8 @@ describe('planLeases (fair shares without a leader)', () => {
 
 describe('ShareBook', () => {
   const book = (): ShareBook => new ShareBook({ batch: 100, abandonedAfterMs: 1_000, refuseMs: 60_000, pauseMs: 60_000 });
-  const census = (over: Partial<{ liveInstances: number; totalKeys: number; freeKeys: string[]; orphanKeys: string[] }> = {}) => ({
-    liveInstances: 2, totalKeys: 4, freeKeys: [], orphanKeys: [], ...over,
+  const census = (over: Partial<{ liveInstances: number; totalKeys: number; minHeld: number; freeKeys: string[]; orphanKeys: string[] }> = {}) => ({
+    liveInstances: 2, totalKeys: 4, minHeld: 2, freeKeys: [], orphanKeys: [], ...over,
   });
 
   it('gives up keys no workspace uses and keys it cannot serve first, and never claims a refused key', () => {
