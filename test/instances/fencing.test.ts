@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 
@@ -15,7 +15,6 @@ jest.setTimeout(180_000);
  */
 describe('a database link cut for one instance', () => {
   let fleet: Fleet;
-  let watch: SocketWatch;
   let proxy: TcpProxy;
   let socketTeams: EmulatedWorkspace[];
   let rtmTeams: EmulatedWorkspace[];
@@ -29,11 +28,8 @@ describe('a database link cut for one instance', () => {
 
   beforeAll(async () => {
     fleet = await Fleet.start({ emulator: { redeliverUnackedAfterMs: 1_000 } });
-    watch = new SocketWatch(fleet.slack);
-    socketTeams = Array.from({ length: 24 }, (_, i) => fleet.slack.createWorkspace({ name: `Socket ${i}` }));
-    rtmTeams = Array.from({ length: 6 }, (_, i) => fleet.slack.createWorkspace({ name: `Rtm ${i}` }));
-    await fleet.seed(socketTeams);
-    await fleet.seed(rtmTeams, 'rtm');
+    socketTeams = await fleet.teams(24, 'socket-mode', 'Socket');
+    rtmTeams = await fleet.teams(6, 'rtm', 'Rtm');
     const url = new URL(fleet.url);
     proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
     await Promise.all([fleet.start('f1'), fleet.start('f2'), fleet.start('f3', { DATABASE_URL: proxy.through(fleet.url) })]);
@@ -41,7 +37,6 @@ describe('a database link cut for one instance', () => {
     await until(() => all().every(isOpen), 20_000, 'all connected');
   }, 180_000);
   afterAll(async () => {
-    watch?.stop();
     await fleet?.stop();
     await proxy?.close();
   });
@@ -60,20 +55,18 @@ describe('a database link cut for one instance', () => {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
-    await until(() => theirs.every((t) => !isOpen(t) || (watch.opens.get(keyOf(t)) ?? []).some((at) => at > cutAt)), 2 * fleet.ttlMs, 'closed by the cut-off instance');
+    await until(() => theirs.every((t) => !isOpen(t) || (fleet.watch.opens.get(keyOf(t)) ?? []).some((at) => at > cutAt)), 2 * fleet.ttlMs, 'closed by the cut-off instance');
     await until(() => theirs.every(isOpen), fleet.ttlMs + 10_000, 'taken over by the others');
     for (const team of theirs) {
-      const closedAt = (watch.closes.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
-      const reopenedAt = (watch.opens.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
+      const closedAt = (fleet.watch.closes.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
+      const reopenedAt = (fleet.watch.opens.get(keyOf(team)) ?? []).find((at) => at > cutAt) as number;
       // Its lease was renewed at most a tick before the cut: it could not expire before cutAt + TTL.
       expect(closedAt - cutAt).toBeLessThan(fleet.ttlMs);
       expect(reopenedAt).toBeGreaterThanOrEqual(closedAt);
     }
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
     await talking;
-    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');
-    await until(() => everyEventAcked(fleet.slack), 10_000, 'settled');
-    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
     expect(cutOff.process.child.exitCode).toBeNull(); // still up
     expect((await fetch(`${cutOff.adminUrl}/healthz`)).status).toBe(200);
     await until(async () => (await ready(cutOff)) === 503, 10_000, 'not ready while cut off');
@@ -88,10 +81,8 @@ describe('a database link cut for one instance', () => {
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 60_000, 'ten each again');
     await until(() => all().every(isOpen), 15_000, 'all connected');
     const channels = all().map((t) => mention(fleet.slack, t).channel);
-    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');
-    await until(() => everyEventAcked(fleet.slack), 10_000, 'settled');
-    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
-    expect(watch.doubled()).toEqual([]);
+    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
     expect(await instance('f3').metric('flotilla_lease_fencing_closes_total')).toBe(10);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { WorkspaceView } from '../../src/admin/api-types.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
 
 // Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
@@ -11,33 +11,25 @@ const TEAMS = 30;
 
 describe('three instances on one database', () => {
   let fleet: Fleet;
-  let watch: SocketWatch;
   let teams: EmulatedWorkspace[];
   const instance = (id: string): Instance => fleet.instances.get(id) as Instance;
   const allConnected = (): boolean => teams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1);
-  const answeredOnce = async (channels: readonly string[], timeoutMs = 20_000): Promise<void> => {
-    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), timeoutMs, 'every mention answered');
-    await until(() => everyEventAcked(fleet.slack), 10_000, 'every envelope acked');
-    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+  const answeredOnce = async (channels: readonly string[]): Promise<void> => {
+    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
   };
 
   beforeAll(async () => {
     fleet = await Fleet.start({ emulator: { redeliverUnackedAfterMs: 1_000 } });
-    watch = new SocketWatch(fleet.slack);
-    teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Team ${i}` }));
-    await fleet.seed(teams);
+    teams = await fleet.teams(TEAMS);
     await Promise.all(['i1', 'i2', 'i3'].map((id) => fleet.start(id)));
   }, 180_000);
-  afterAll(async () => {
-    watch?.stop();
-    await fleet?.stop();
-  });
+  afterAll(async () => fleet?.stop());
 
   it('holds each connection exactly once, in fair shares', async () => {
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i3: 10 }), 60_000, 'ten connections each');
     await until(allConnected, 20_000, 'every app connected once');
     expect(fleet.slack.openSockets({ kind: 'socket-mode' })).toBe(TEAMS);
-    expect(watch.doubled()).toEqual([]); // never two sockets for one app, rebalancing included
+    expect(fleet.watch.doubled()).toEqual([]); // never two sockets for one app, rebalancing included
   });
 
   it('answers every workspace exactly once under load', async () => {
@@ -85,18 +77,18 @@ describe('three instances on one database', () => {
     victim.process.child.kill('SIGTERM');
     const channels = theirs.map((t) => mention(fleet.slack, t).channel); // arriving while it hands over
     // 5 s to hand over, plus connecting 10 sockets on a shared machine.
-    await until(() => theirs.every((t) => (watch.opens.get(`app:${t.appId}`) ?? []).some((at) => at > stoppedAt)) && allConnected(), 10_000, 'taken over');
+    await until(() => theirs.every((t) => (fleet.watch.opens.get(`app:${t.appId}`) ?? []).some((at) => at > stoppedAt)) && allConnected(), 10_000, 'taken over');
     expect(await victim.process.exited).toBe(0);
     await answeredOnce(channels);
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 15, i2: 15 }), 60_000, 'fifteen each');
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
   });
 
   it('gives a joining instance its share, taken from the others, paced', async () => {
     await fleet.start('i4');
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ i1: 10, i2: 10, i4: 10 }), 60_000, 'ten each again');
     await until(allConnected, 15_000, 'every app connected');
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
     const channels = teams.map((t) => mention(fleet.slack, t).channel);
     await answeredOnce(channels);
     expect(fleet.output()).not.toContain(fleet.encryptionKey);

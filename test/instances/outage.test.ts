@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sql } from 'kysely';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 
@@ -18,25 +18,19 @@ jest.setTimeout(180_000);
  */
 describe('a database outage under a single instance', () => {
   let fleet: Fleet;
-  let watch: SocketWatch;
   let proxy: TcpProxy;
   let socketTeams: EmulatedWorkspace[];
   let rtmTeam: EmulatedWorkspace;
   let solo: Instance;
   const ready = async (): Promise<number> => (await fetch(`${solo.adminUrl}/readyz`)).status;
   const settledOnce = async (channels: readonly string[]): Promise<void> => {
-    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every mention answered');
-    await until(() => everyEventAcked(fleet.slack), 10_000, 'settled');
-    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
   };
 
   beforeAll(async () => {
     fleet = await Fleet.start({ emulator: { redeliverUnackedAfterMs: 1_000 } });
-    watch = new SocketWatch(fleet.slack);
-    socketTeams = Array.from({ length: 4 }, (_, i) => fleet.slack.createWorkspace({ name: `Socket ${i}` }));
-    rtmTeam = fleet.slack.createWorkspace({ name: 'Rtm' });
-    await fleet.seed(socketTeams);
-    await fleet.seed([rtmTeam], 'rtm');
+    socketTeams = await fleet.teams(4, 'socket-mode', 'Socket');
+    [rtmTeam] = (await fleet.teams(1, 'rtm', 'Rtm')) as [EmulatedWorkspace];
     const url = new URL(fleet.url);
     proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
     solo = await fleet.start('solo', { DATABASE_URL: proxy.through(fleet.url) });
@@ -44,7 +38,6 @@ describe('a database outage under a single instance', () => {
       && fleet.slack.openSockets({ teamId: rtmTeam.teamId, kind: 'rtm' }) === 1, 20_000, 'all connected');
   }, 180_000);
   afterAll(async () => {
-    watch?.stop();
     await fleet?.stop();
     await proxy?.close();
   });
@@ -55,7 +48,7 @@ describe('a database outage under a single instance', () => {
     await until(async () => (await ready()) === 503, 10_000, 'not ready');
     // RTM is closed before its lease could expire, even alone: an RTM socket never has two owners.
     await until(() => fleet.slack.openSockets({ teamId: rtmTeam.teamId, kind: 'rtm' }) === 0, 2 * fleet.ttlMs, 'RTM fenced');
-    const rtmClosedAt = (watch.closes.get(`rtm:${rtmTeam.teamId}`) ?? []).find((at) => at > cutAt) as number;
+    const rtmClosedAt = (fleet.watch.closes.get(`rtm:${rtmTeam.teamId}`) ?? []).find((at) => at > cutAt) as number;
     expect(rtmClosedAt - cutAt).toBeLessThan(fleet.ttlMs);
     const during = socketTeams.map((t) => mention(fleet.slack, t).channel);
     await settledOnce(during); // answered over the sockets it kept
@@ -82,6 +75,6 @@ describe('a database outage under a single instance', () => {
     expect((await solo.workspaces()).map((w) => [w.teamId, w.state, w.owner])).toEqual(
       [...socketTeams, rtmTeam].map((t) => [t.teamId, 'connected', 'solo']).sort((a, b) => a[0]!.localeCompare(b[0]!)),
     );
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
   });
 });

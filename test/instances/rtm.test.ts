@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
 
 // Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
@@ -15,33 +15,25 @@ const TEAMS = 12;
  */
 describe('RTM workspaces across instances', () => {
   let fleet: Fleet;
-  let watch: SocketWatch;
   let teams: EmulatedWorkspace[];
   const instance = (id: string): Instance => fleet.instances.get(id) as Instance;
   const allConnected = (): boolean => teams.every((t) => fleet.slack.openSockets({ teamId: t.teamId, kind: 'rtm' }) === 1);
   const answeredOnce = async (channels: readonly string[]): Promise<void> => {
-    await until(() => [...repliesByChannel(fleet.slack, channels).values()].every((n) => n >= 1), 20_000, 'every message answered');
-    await until(() => everyEventAcked(fleet.slack), 5_000, 'settled');
-    expect([...repliesByChannel(fleet.slack, channels).values()].filter((n) => n !== 1)).toEqual([]);
+    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
   };
 
   beforeAll(async () => {
     fleet = await Fleet.start();
-    watch = new SocketWatch(fleet.slack);
-    teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Rtm ${i}` }));
-    await fleet.seed(teams, 'rtm');
+    teams = await fleet.teams(TEAMS, 'rtm', 'Rtm');
     await Promise.all(['r1', 'r2', 'r3'].map((id) => fleet.start(id)));
   }, 180_000);
-  afterAll(async () => {
-    watch?.stop();
-    await fleet?.stop();
-  });
+  afterAll(async () => fleet?.stop());
 
   it('spreads the bots over the instances, one socket each', async () => {
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 4, r2: 4, r3: 4 }), 60_000, 'four each');
     await until(allConnected, 20_000, 'every bot connected once');
     await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
   });
 
   it('never opens a second socket for a bot while its instance hands over or dies', async () => {
@@ -58,7 +50,7 @@ describe('RTM workspaces across instances', () => {
     await until(async () => (await instance('r1').connections()) === TEAMS && allConnected(), fleet.ttlMs + 15_000, 'taken over after kill -9');
     const after = teams.map((t) => mention(fleet.slack, t).channel);
     await answeredOnce(after);
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
   });
 
   it('gives a joiner its share without two sockets for any bot', async () => {
@@ -66,7 +58,7 @@ describe('RTM workspaces across instances', () => {
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ r1: 6, r4: 6 }), 60_000, 'six each');
     await until(allConnected, 15_000, 'every bot connected once');
     await answeredOnce(teams.map((t) => mention(fleet.slack, t).channel));
-    expect(watch.doubled()).toEqual([]);
-    expect(watch.maxConcurrent()).toBe(1);
+    expect(fleet.watch.doubled()).toEqual([]);
+    expect(fleet.watch.maxConcurrent()).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sql } from 'kysely';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { everyEventAcked, Fleet, mention, repliesByChannel, SocketWatch, type Instance } from '../support/fleet.js';
+import { Fleet, mention, repliesByChannel, settledReplies, type Instance } from '../support/fleet.js';
 import { until } from '../support/until.js';
 
 // Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
@@ -11,23 +11,17 @@ const TEAMS = 30;
 
 describe('kill -9 of one instance under load', () => {
   let fleet: Fleet;
-  let watch: SocketWatch;
   let teams: EmulatedWorkspace[];
 
   beforeAll(async () => {
     // Slack redelivers what was not acked: to the dead socket's successor once it says hello.
     fleet = await Fleet.start({ emulator: { redeliverUnackedAfterMs: 1_000 } });
-    watch = new SocketWatch(fleet.slack);
-    teams = Array.from({ length: TEAMS }, (_, i) => fleet.slack.createWorkspace({ name: `Team ${i}` }));
-    await fleet.seed(teams);
+    teams = await fleet.teams(TEAMS);
     await Promise.all(['k1', 'k2', 'k3'].map((id) => fleet.start(id)));
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ k1: 10, k2: 10, k3: 10 }), 60_000, 'ten each');
     await until(() => teams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1), 20_000, 'all connected');
   }, 180_000);
-  afterAll(async () => {
-    watch?.stop();
-    await fleet?.stop();
-  });
+  afterAll(async () => fleet?.stop());
 
   it('is taken over within the TTL plus the time to connect: no reply twice, redeliveries handled once', async () => {
     const victim = fleet.instances.get('k3') as Instance;
@@ -60,16 +54,15 @@ describe('kill -9 of one instance under load', () => {
     // Slack redelivers what the victim had handled: the new owners must not answer again.
     for (const { eventIds } of before) for (const eventId of eventIds) fleet.slack.redeliver(eventId, { retryAttempt: 1, retryReason: 'timeout' });
 
-    await until(() => theirs.every((t) => (watch.opens.get(`app:${t.appId}`) ?? []).some((at) => at > killedAt)), fleet.ttlMs + 10_000, 'taken over (TTL + connect)');
-    const takenAfterMs = Math.max(...theirs.map((t) => ((watch.opens.get(`app:${t.appId}`) ?? []).find((at) => at > killedAt) as number) - killedAt));
+    await until(() => theirs.every((t) => (fleet.watch.opens.get(`app:${t.appId}`) ?? []).some((at) => at > killedAt)), fleet.ttlMs + 10_000, 'taken over (TTL + connect)');
+    const takenAfterMs = Math.max(...theirs.map((t) => ((fleet.watch.opens.get(`app:${t.appId}`) ?? []).find((at) => at > killedAt) as number) - killedAt));
     expect(takenAfterMs).toBeGreaterThan(0);
     await until(() => sent.filter((s) => s.at > killedAt + takenAfterMs).length >= 60, 10_000, 'load after the takeover');
     isLoading = false;
     await load;
 
     const afterKill = sent.filter((s) => s.at > killedAt).map((s) => s.channel);
-    await until(() => [...repliesByChannel(fleet.slack, afterKill).values()].every((n) => n >= 1), 20_000, 'every mention after the kill answered');
-    await until(() => everyEventAcked(fleet.slack), 15_000, 'every envelope acked');
+    await settledReplies(fleet.slack, afterKill);
     const replies = repliesByChannel(fleet.slack, [...sent.map((s) => s.channel), ...before.map((m) => m.channel)]);
     expect([...replies.values()].filter((n) => n > 1)).toEqual([]); // never an answer twice
     for (const { channel } of before) expect(replies.get(channel)).toBe(1);
@@ -79,7 +72,7 @@ describe('kill -9 of one instance under load', () => {
       expect(theirs).toContain(m.team);
       expect(m.at).toBeLessThanOrEqual(killedAt);
     }
-    expect(watch.doubled()).toEqual([]);
+    expect(fleet.watch.doubled()).toEqual([]);
     const shares = await fleet.shares();
     expect(shares).toEqual({ k1: 15, k2: 15 });
     const survivors = ['k1', 'k2'].map((id) => fleet.instances.get(id) as Instance);

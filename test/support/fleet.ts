@@ -41,6 +41,8 @@ export interface FleetOptions {
  */
 export class Fleet {
   readonly instances = new Map<string, Instance>();
+  /** Every socket the emulator saw open and close, from the start. */
+  readonly watch: SocketWatch;
   readonly #dirs: string[] = [];
   readonly #exits = new Map<string, Promise<number | null>>();
   readonly encryptionKey = SecretBox.generateKey();
@@ -51,7 +53,16 @@ export class Fleet {
     readonly db: TestDatabase,
     readonly handle: Database,
     readonly ttlMs: number,
-  ) {}
+  ) {
+    this.watch = new SocketWatch(slack);
+  }
+
+  /** `count` new emulated workspaces (each its own app), stored in the database. */
+  async teams(count: number, transport: 'socket-mode' | 'rtm' = 'socket-mode', name = 'Team'): Promise<EmulatedWorkspace[]> {
+    const teams = Array.from({ length: count }, (_, i) => this.slack.createWorkspace({ name: `${name} ${i}` }));
+    await this.seed(teams, transport);
+    return teams;
+  }
 
   static async start(options: FleetOptions = {}): Promise<Fleet> {
     if (!process.env.TEST_DATABASE_URL) throw new Error('several instances need a PostgreSQL server: set TEST_DATABASE_URL');
@@ -117,6 +128,7 @@ export class Fleet {
     if (process.env.FLEET_LOG) await writeFile(`${process.env.FLEET_LOG}-${[...this.instances.keys()].join("-")}.log`, this.output());
     for (const instance of this.instances.values()) instance.process.child.kill('SIGKILL');
     await Promise.all([...this.#exits.values()]);
+    this.watch.stop();
     await this.slack.stop();
     await this.db.drop();
     for (const dir of this.#dirs) await rm(dir, { recursive: true, force: true });
@@ -220,4 +232,20 @@ export function everyEventAcked(slack: SlackEmulator): boolean {
     acked.set(ack.eventId, (acked.get(ack.eventId) ?? false) || ack.ackedAt !== null);
   }
   return [...acked.values()].every(Boolean);
+}
+
+/**
+ * Waits until every mention in `channels` has a reply and every event was
+ * acked somewhere (redeliveries included), then resolves to the replies per
+ * channel: what a test then expects to be exactly one each.
+ */
+export async function settledReplies(slack: SlackEmulator, channels: readonly string[], timeoutMs = 20_000): Promise<Map<string, number>> {
+  await until(() => [...repliesByChannel(slack, channels).values()].every((n) => n >= 1), timeoutMs, 'every mention answered');
+  await until(() => everyEventAcked(slack), 10_000, 'every event acked');
+  return repliesByChannel(slack, channels);
+}
+
+/** The channels answered other than exactly once. */
+export function notOnce(replies: ReadonlyMap<string, number>): string[] {
+  return [...replies].filter(([, n]) => n !== 1).map(([channel]) => channel);
 }
