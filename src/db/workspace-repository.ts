@@ -112,8 +112,12 @@ export class WorkspaceRepository {
   }
 
   /**
-   * Which workspaces exist and when each last changed, without reading or
-   * decrypting tokens: what a reconcile compares, cheap at 100,000 rows.
+   * Which workspaces exist, when each last changed and the lease key of its
+   * connection, without reading or decrypting tokens: what a reconcile
+   * compares, cheap at 100,000 rows. Socket Mode rows stored without a key
+   * (before migration 0005, or by an older version) are keyed here, once;
+   * a socket whose key cannot be computed here (tokens this key cannot
+   * decrypt) is left out, and alone, for an instance that can.
    */
   async listVersions(options: { enabledOnly?: boolean } = {}): Promise<WorkspaceVersion[]> {
     let query = this.#db.selectFrom('workspaces').select(['team_id', 'updated_at', 'restart_requested_at', 'connection_key', 'transport']);

@@ -1,11 +1,12 @@
-import { sleep, withTimeout } from '../lib/abort.js';
+import { sleep } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { isRtmKey } from '../slack/connection-key.js';
-import type { CoordinationStatement, FleetEvents } from './fleet-events.js';
+import type { FleetEvents } from './fleet-events.js';
 import { ShareBook } from './lease-plan.js';
 import type { Census, ClaimKind, InstanceIdentity, Lease, LeaseStore } from './lease-store.js';
+import { StatementQueue } from './statement-queue.js';
 import type { Ownership } from './supervisor.js';
 
 /** What the keeper drives: the supervisor. */
@@ -74,7 +75,6 @@ export class LeaseKeeper implements Ownership {
   readonly #o: LeaseKeeperOptions;
   readonly #now: () => number;
   readonly #tickMs: number;
-  readonly #statementMs: number;
   #held = new Map<string, Lease>();
   readonly #fenced = new Set<string>();
   readonly #releasing = new Set<string>();
@@ -83,8 +83,7 @@ export class LeaseKeeper implements Ownership {
   #fenceTimer: NodeJS.Timeout | undefined;
   #tickTimer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
-  /** Statements run one at a time, so each answer (all that is held) is newer than the last. */
-  #statements: Promise<unknown> = Promise.resolve();
+  readonly #statements: StatementQueue;
   /** A hand-over under way: its workers stopping, then the release. Ticks (renewals) go on meanwhile. */
   #handingOver: Promise<void> | undefined;
   #isAgain = false;
@@ -101,7 +100,7 @@ export class LeaseKeeper implements Ownership {
     this.#now = options.now ?? (() => performance.now());
     const timings = leaseTimings(options.ttlMs);
     this.#tickMs = timings.renewEveryMs;
-    this.#statementMs = timings.statementMs;
+    this.#statements = new StatementQueue(timings.statementMs, options.events, this.#now);
     this.#book = new ShareBook({ batch: options.batch, abandonedAfterMs: 2 * this.#tickMs, refuseMs: REFUSE_MS, pauseMs: RELEASE_PAUSE_MS });
   }
 
@@ -133,7 +132,7 @@ export class LeaseKeeper implements Ownership {
   /** Registers (waiting up to twice the TTL for a stale process of the same id), then takes a first share. */
   async start(): Promise<void> {
     const deadline = this.#now() + 2 * this.#o.ttlMs + this.#tickMs;
-    while (!(await this.#run('register', () => this.#o.store.register(this.#o.me, this.#o.ttlMs)))) {
+    while (!(await this.#statements.run('register', () => this.#o.store.register(this.#o.me, this.#o.ttlMs)))) {
       if (this.#now() > deadline) {
         throw new Error(`FLOTILLA_INSTANCE_ID ${this.#o.me.id} is used by another running instance; give each instance its own id`);
       }
@@ -180,7 +179,7 @@ export class LeaseKeeper implements Ownership {
     await this.#current;
     await this.#handingOver;
     try {
-      await this.#run('leave', () => this.#o.store.leave(this.#o.me));
+      await this.#statements.run('leave', () => this.#o.store.leave(this.#o.me));
       this.#o.logger.info({ released: this.#held.size }, 'leases released');
     } catch (error) {
       this.#o.logger.warn({ error: errorMessage(error) }, 'could not release the leases: the other instances take them over when they expire');
@@ -190,15 +189,15 @@ export class LeaseKeeper implements Ownership {
 
   /** One tick; resolves to the delay before the next. */
   async #tickOnce(): Promise<number> {
-    const { value: renewed, sentAt: renewSentAt } = await this.#sent('renew', () => this.#o.store.renew(this.#o.me, this.#o.ttlMs));
+    const { value: renewed, sentAt: renewSentAt } = await this.#statements.sent('renew', () => this.#o.store.renew(this.#o.me, this.#o.ttlMs));
     this.#recovered(renewSentAt);
     if (!renewed.isRegistered && !this.#isIdentityLost) {
       this.#isIdentityLost = true;
       this.#o.logger.error({ instance: this.#o.me.id }, 'another process has taken this FLOTILLA_INSTANCE_ID: this one holds nothing');
     }
     this.#adopt(renewed.owned, renewSentAt);
-    if (++this.#ticks % SWEEP_EVERY_TICKS === 0) await this.#run('sweep', () => this.#o.store.sweep());
-    const census = await this.#run('census', () => this.#o.store.census(this.#o.me.id, this.#o.ttlMs, this.#o.batch * 2));
+    if (++this.#ticks % SWEEP_EVERY_TICKS === 0) await this.#statements.run('sweep', () => this.#o.store.sweep());
+    const census = await this.#statements.run('census', () => this.#o.store.census(this.#o.me.id, this.#o.ttlMs, this.#o.batch * 2));
     this.#liveInstances = Math.max(1, census.liveInstances);
     this.#totalKeys = census.totalKeys;
     const claim = await this.#rebalance(census);
@@ -216,7 +215,7 @@ export class LeaseKeeper implements Ownership {
     const plan = this.#book.plan({ now: this.#now(), census, held: [...this.#held.keys()], releasing: this.#releasing });
     if (!this.#handingOver && plan.give.length > 0) this.#handOver(plan.give, plan.excess, plan.share);
     if (plan.claim.length === 0) return { asked: 0, got: 0 };
-    const { value: result, sentAt } = await this.#sent('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
+    const { value: result, sentAt } = await this.#statements.sent('claim', () => this.#o.store.claim(this.#o.me.id, plan.claim, this.#o.ttlMs));
     this.#reportClaims(result.claimed);
     this.#adopt(result.owned, sentAt);
     return { asked: plan.claim.length, got: result.claimed.length };
@@ -232,7 +231,7 @@ export class LeaseKeeper implements Ownership {
     this.#handingOver = (async () => {
       try {
         await this.#o.holder.relinquish();
-        const { value: left, sentAt } = await this.#sent('release', () => this.#o.store.release(this.#o.me.id, keys));
+        const { value: left, sentAt } = await this.#statements.sent('release', () => this.#o.store.release(this.#o.me.id, keys));
         this.#book.noteReleased(keys, sentAt);
         this.#adopt(left, sentAt);
         this.#o.logger.info({ released: keys.length, forShare, share, held: left.length }, 'connections released for other instances');
@@ -303,29 +302,6 @@ export class LeaseKeeper implements Ownership {
     if (claimed.length === 0) return;
     const from = [...new Set(claimed.filter((c) => c.kind === 'expired').map((c) => c.from))];
     this.#o.logger.info({ claimed: claimed.length, ...Object.fromEntries(byKind), ...(from.length > 0 ? { takenFrom: from } : {}) }, 'connections claimed');
-  }
-
-  /** Runs one statement after the ones before it, bounded in time, and counts it. */
-  async #run<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<T> {
-    return (await this.#sent(kind, statement)).value;
-  }
-
-  /**
-   * `#run`, also resolving to when the statement was sent: a lease's local
-   * deadline counts from there (not from when it was queued), since the
-   * database measured its expiry at the statement.
-   */
-  #sent<T>(kind: CoordinationStatement, statement: () => Promise<T>): Promise<{ value: T; sentAt: number }> {
-    const turn = this.#statements.then(async () => {
-      this.#o.events.emit('coordination:statement', kind);
-      const sentAt = this.#now();
-      const timedOut = Symbol('timeout');
-      const value = await withTimeout(statement(), this.#statementMs, timedOut);
-      if (value === timedOut) throw new Error(`${kind} took longer than ${this.#statementMs} ms`);
-      return { value: value as T, sentAt };
-    });
-    this.#statements = turn.catch(() => undefined);
-    return turn;
   }
 
   #recovered(renewSentAt: number): void {
