@@ -1,3 +1,4 @@
+import { withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -27,6 +28,9 @@ export interface StatusPublisherOptions {
   readonly events: SafeEmitter<FleetEvents>;
   readonly logger: Logger;
 }
+
+/** How long `stop()` waits for a publish under way. */
+const STOP_WAIT_MS = 2_000;
 
 /** A state change is published this soon (several changes in a burst go together). */
 const ON_CHANGE_DELAY_MS = 200;
@@ -70,11 +74,12 @@ export class StatusPublisher {
     return this.#current;
   }
 
+  /** Stops publishing; waits for a publish under way, but not for long (the database may be out of reach). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     clearTimeout(this.#soon);
     this.#unsubscribe?.();
-    await this.#current;
+    await withTimeout(this.#current, STOP_WAIT_MS, undefined);
   }
 
   async #publishOnce(): Promise<void> {
