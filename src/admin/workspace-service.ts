@@ -1,3 +1,4 @@
+import { withTimeout } from '../lib/abort.js';
 import { errorMessage, InvalidInputError, NotFoundError, SlackCallError, UnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -82,7 +83,7 @@ export class WorkspaceService {
     const local = this.supervisor.statuses();
     if (!this.fleet) return local;
     try {
-      return mergeFleet(await this.fleet.reader.workspaces(), local);
+      return mergeFleet(await bounded(this.fleet.reader.workspaces()), local);
     } catch (error) {
       this.logger.warn({ error: errorMessage(error) }, 'cannot read the fleet from the database: listing this instance\'s workspaces only');
       return local;
@@ -106,7 +107,7 @@ export class WorkspaceService {
   async instances(): Promise<InstanceView[]> {
     if (!this.fleet) return [];
     try {
-      return instanceViews(await this.fleet.reader.instances(), this.fleet.instanceId);
+      return instanceViews(await bounded(this.fleet.reader.instances()), this.fleet.instanceId);
     } catch (error) {
       throw new UnavailableError('the database is temporarily unavailable: the instances cannot be listed now; try again shortly', { cause: error });
     }
@@ -148,6 +149,17 @@ export class WorkspaceService {
   #refresh(): Promise<void> {
     return this.fleet ? this.fleet.refresh() : this.supervisor.reconcile();
   }
+}
+
+/** How long an operator's read of the fleet waits for the database before answering without it. */
+const FLEET_READ_MS = 5_000;
+
+/** `read`, or a rejection once the database has kept the caller waiting too long (a cut link hangs). */
+async function bounded<T>(read: Promise<T>): Promise<T> {
+  const late = Symbol('late');
+  const result = await withTimeout(read, FLEET_READ_MS, late);
+  if (result === late) throw new Error(`the database did not answer within ${FLEET_READ_MS} ms`);
+  return result as T;
 }
 
 function connectionOf(input: AddWorkspaceInput): ConnectionSpec {
