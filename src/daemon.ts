@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { adminTokenPath } from './admin/admin-files.js';
+import { FleetStats } from './admin/fleet-stats.js';
 import { createMetrics, type FleetMetrics } from './admin/metrics.js';
 import { startAdminServer } from './admin/server.js';
 import { WorkspaceService } from './admin/workspace-service.js';
@@ -106,6 +107,8 @@ export class Daemon {
         version: options.version ?? '0.0.0-dev', instanceId,
       });
       cleanups.push(() => metrics.close());
+      const stats = new FleetStats({ events, instanceId });
+      cleanups.push(() => stats.close());
       await supervisor.start();
       cleanups.push(() => ledger.flush(), () => supervisor.stop());
       const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
@@ -118,7 +121,7 @@ export class Daemon {
       const admin = await startAdminServer({
         host: config.adminAddr.host, port: config.adminAddr.port, dataDir: config.dataDir,
         token: config.adminToken ?? (await readOrCreateSecret(adminTokenPath(config.dataDir), () => randomSecret(32))),
-        workspaces: service, metrics, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
+        workspaces: service, metrics, stats, events, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
         version: options.version ?? '0.0.0-dev', instanceId, logger,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining

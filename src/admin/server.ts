@@ -2,9 +2,14 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { InvalidInputError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/abort.js';
-import type { AddWorkspaceBody, HealthView, ReadyView, WorkspaceView } from './api-types.js';
+import type { FleetEvents } from '../fleet/fleet-events.js';
+import type { SafeEmitter } from '../lib/typed-events.js';
+import type { AddWorkspaceBody, HealthView, ReadyView, StatsView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
+import { installDashboard, isDashboardPath } from './dashboard.js';
+import { EventStream } from './event-stream.js';
+import type { FleetStats } from './fleet-stats.js';
 import { toErrorReply } from './http-errors.js';
 import type { FleetMetrics } from './metrics.js';
 import type { WorkspaceService } from './workspace-service.js';
@@ -17,6 +22,10 @@ export interface AdminServerOptions {
   readonly dataDir: string;
   readonly workspaces: WorkspaceService;
   readonly metrics: FleetMetrics;
+  /** This instance's traffic over time (`GET /v1/stats`, the live stream). */
+  readonly stats: FleetStats;
+  /** The fleet's events: the live stream sends the rows they change. */
+  readonly events: SafeEmitter<FleetEvents>;
   /** Readiness checks: database reachable, supervisor running. */
   readonly isDatabaseUp: () => Promise<boolean>;
   readonly isSupervisorRunning: () => boolean;
@@ -59,8 +68,10 @@ const removeQuerySchema = {
 
 /**
  * Starts the admin HTTP API (health, readiness, Prometheus metrics, workspace
- * operations). Every route but `/healthz` and `/readyz` needs
- * `Authorization: Bearer <token>`. Every failure answers JSON
+ * operations, the dashboard and its live stream). Every route but `/healthz`,
+ * `/readyz` and the dashboard's page and files (`GET /`, `/dashboard/…`: no
+ * fleet data) needs `Authorization: Bearer <token>`; no cookie is ever
+ * accepted, so no other site can make a browser act with it (CSRF). Every failure answers JSON
  * `{error: {code, message}}`. Rejects when it cannot listen.
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
@@ -73,7 +84,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415, not a confusing schema error
   installHooks(app, options, logger);
+  await installDashboard(app, logger);
   installRoutes(app, options);
+  const stream = new EventStream({
+    events: options.events, stats: options.stats, statusOf: (teamId) => options.workspaces.statusOf(teamId),
+    instanceId: options.instanceId, logger,
+  });
+  app.get('/v1/stream', async (_request, reply) => stream.attach(reply));
+  app.addHook('preClose', async () => stream.close()); // open streams would hold the close forever
   await app.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     throw new Error(`admin API cannot listen on ${options.host}:${options.port}${code === 'EADDRINUSE' ? ': address in use (set FLOTILLA_ADMIN_ADDR)' : ''}`, { cause: error });
@@ -96,7 +114,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
 function installHooks(app: FastifyInstance, options: AdminServerOptions, logger: Logger): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (OPEN_PATHS.has(request.url.split('?')[0]!)) return;
+    const path = request.url.split('?')[0]!;
+    if (OPEN_PATHS.has(path) || ((request.method === 'GET' || request.method === 'HEAD') && isDashboardPath(path))) return;
     const problem = checkBearer(request.headers.authorization, options.token);
     if (problem === undefined) return;
     await reply.code(401).header('www-authenticate', 'Bearer realm="flotilla"')
@@ -138,6 +157,7 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
     return reply.code(view.status === 'ready' ? 200 : 503).send(view);
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.render()));
+  app.get('/v1/stats', async (): Promise<StatsView> => options.stats.view());
   app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: options.workspaces.list() }));
   app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>) =>
     ({ workspace: options.workspaces.get(teamParam(request.params.team, false)) }));

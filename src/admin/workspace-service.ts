@@ -4,7 +4,7 @@ import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
-import type { RecentEvent, WorkerStatus } from '../fleet/worker.js';
+import type { RecentEvent, RestartRecord, WorkerStatus } from '../fleet/worker.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 import type { SlackWeb } from '../slack/web-client.js';
@@ -58,11 +58,19 @@ export class WorkspaceService {
     return this.supervisor.statuses();
   }
 
-  /** One workspace's status and its recent inbound events (no message text); NotFoundError if it is not running. */
-  get(teamId: string): WorkerStatus & { readonly recentEvents: readonly RecentEvent[] } {
+  /** The status of a workspace running on this instance, or undefined: cheap, for the live stream. */
+  statusOf(teamId: string): WorkerStatus | undefined {
+    return this.supervisor.worker(teamId)?.status();
+  }
+
+  /**
+   * One workspace's status, its recent inbound events (types only, no message
+   * text) and its last restarts; NotFoundError if it is not running.
+   */
+  get(teamId: string): WorkerStatus & { readonly recentEvents: readonly RecentEvent[]; readonly restartHistory: readonly RestartRecord[] } {
     const worker = this.supervisor.worker(teamId);
     if (!worker) throw new NotFoundError(`no workspace ${teamId} is running here`);
-    return { ...worker.status(), recentEvents: worker.recentEvents };
+    return { ...worker.status(), recentEvents: worker.recentEvents, restartHistory: worker.restartHistory };
   }
 
   /** Restarts one team's connection, or all; rejects with NotFoundError for an unknown team. */

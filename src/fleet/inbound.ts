@@ -64,7 +64,10 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
     eventId: envelope.eventId,
   };
   const target = { channel: message.channelId, threadTs: message.threadTs };
-  await runHandler(request, (reply) => postReply(deps.caller, target, reply, deps.signal), deps);
+  await runHandler(request, async (reply) => {
+    await postReply(deps.caller, target, reply, deps.signal);
+    deps.events.emit('reply:sent', deps.teamId, 'chat.postMessage');
+  }, deps);
 }
 
 async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {
@@ -85,9 +88,12 @@ async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'sl
     if (!isAcked) {
       isAcked = true;
       await envelope.ack({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) });
+      deps.events.emit('reply:sent', deps.teamId, 'ack');
       return;
     }
-    if (responseUrl) await postToResponseUrl(responseUrl, answer, deps.signal);
+    if (!responseUrl) return;
+    await postToResponseUrl(responseUrl, answer, deps.signal);
+    deps.events.emit('reply:sent', deps.teamId, 'response_url');
   };
   // Slack wants the ack within 3 s: answer inside it when the handler is quick, else ack now and answer later.
   const handled = runHandler(request, reply, deps);
