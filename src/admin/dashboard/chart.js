@@ -57,13 +57,12 @@ export class RatesChart {
     this.svg.replaceChildren(
       line(0, HEIGHT - 0.5, WIDTH, HEIGHT - 0.5, 'axis'),
       line(0, 0.5, WIDTH, 0.5, 'grid'),
-      label(4, 12, `${count(top)}/s`),
       polyline(events, top, 'series-events'),
       polyline(replies, top, 'series-replies'),
     );
     const last = (/** @type {number[]} */ series) => series.slice(-BUCKET).reduce((a, b) => a + b, 0) / BUCKET;
     const max = (/** @type {number[]} */ series) => series.reduce((a, b) => Math.max(a, b), 0);
-    this.summary.textContent = `Now (5 s average): ${rate(last(this.#events))} events/s, ${rate(last(this.#replies))} replies/s. `
+    this.summary.textContent = `Top line: ${count(top)}/s. Now (5 s average): ${rate(last(this.#events))} events/s, ${rate(last(this.#replies))} replies/s. `
       + `Busiest second in 10 minutes: ${count(max(this.#events))} events, ${count(max(this.#replies))} replies.`;
   }
 
@@ -109,15 +108,5 @@ function line(x1, y1, x2, y2, className) {
   const element = document.createElementNS(SVG, 'line');
   for (const [name, value] of Object.entries({ x1, y1, x2, y2 })) element.setAttribute(name, String(value));
   element.setAttribute('class', className);
-  return element;
-}
-
-/** @param {number} x @param {number} y @param {string} text */
-function label(x, y, text) {
-  const element = document.createElementNS(SVG, 'text');
-  element.setAttribute('x', String(x));
-  element.setAttribute('y', String(y));
-  element.setAttribute('class', 'chart-label');
-  element.textContent = text;
   return element;
 }
