@@ -33,14 +33,10 @@ export function isDashboardPath(path: string): boolean {
 }
 
 /**
- * Serves `GET /` (the page) and `GET /dashboard/<file>` from memory: the
- * files are read once here, and only names found in the folder are served
- * (no path from a request ever reaches the file system). Sets the security
- * headers of every admin answer. Logs a warning, and serves 404s, when the
- * folder is missing (a build that skipped the copy).
+ * Sets the security headers of every admin answer, refusals included: install
+ * it before the token check. The page's own policy replaces the CSP.
  */
-export async function installDashboard(app: FastifyInstance, logger: Logger): Promise<void> {
-  const files = await loadFiles(logger);
+export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('content-security-policy', API_CSP)
       .header('x-content-type-options', 'nosniff')
@@ -49,6 +45,16 @@ export async function installDashboard(app: FastifyInstance, logger: Logger): Pr
       .header('cross-origin-opener-policy', 'same-origin')
       .header('cross-origin-resource-policy', 'same-origin');
   });
+}
+
+/**
+ * Serves `GET /` (the page) and `GET /dashboard/<file>` from memory: the
+ * files are read once here, and only names found in the folder are served
+ * (no path from a request ever reaches the file system). Logs a warning, and
+ * serves 404s, when the folder is missing (a build that skipped the copy).
+ */
+export async function installDashboard(app: FastifyInstance, logger: Logger): Promise<void> {
+  const files = await loadFiles(logger);
   const send = async (name: string, reply: FastifyReply): Promise<FastifyReply> => {
     const file = files.get(name);
     if (!file) {

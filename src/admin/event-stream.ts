@@ -29,7 +29,7 @@ const HEADERS = {
 /**
  * `GET /v1/stream`: server-sent events for the dashboard. On open, `hello`
  * `{instance}`; then once a tick (1 s): `stats` (the last second's events and
- * replies, the hour's reconnects, see FleetStats.tick), `workspaces`
+ * replies, the last hour's reconnects and their reasons: FleetStats.tick), `workspaces`
  * `{rows}` (the rows of `GET /v1/workspaces` that changed since the last tick:
  * a state change or an inbound event), and `removed` `{teamIds}` when
  * workspaces were removed. Nothing is collected while no client listens.

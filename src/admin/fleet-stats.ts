@@ -61,7 +61,7 @@ export interface StatsTick {
   readonly at: string;
   readonly events: number;
   readonly replies: number;
-  readonly reconnectsLastHour: number;
+  readonly reconnects: { readonly lastHour: number; readonly byReason: Readonly<Record<string, number>> };
 }
 
 /**
@@ -93,11 +93,6 @@ export class FleetStats {
   view(): StatsView {
     const now = this.#now();
     const lastSecondMs = now - SECOND_MS;
-    const byReason: Record<string, number> = {};
-    for (const [reason, counts] of this.#reconnectsByReason) {
-      const total = sum(counts.series(now));
-      if (total > 0) byReason[reason] = total;
-    }
     const perMinute = this.#reconnects.series(now);
     return {
       instance: this.options.instanceId,
@@ -105,7 +100,7 @@ export class FleetStats {
       stepSeconds: 1,
       events: this.#events.series(lastSecondMs, SECONDS_KEPT),
       replies: this.#replies.series(lastSecondMs, SECONDS_KEPT),
-      reconnects: { lastHour: sum(perMinute), perMinute, byReason },
+      reconnects: { lastHour: sum(perMinute), perMinute, byReason: this.#byReason(now) },
     };
   }
 
@@ -117,13 +112,22 @@ export class FleetStats {
       at: new Date(Math.floor(lastSecondMs / SECOND_MS) * SECOND_MS + SECOND_MS).toISOString(),
       events: this.#events.at(lastSecondMs),
       replies: this.#replies.at(lastSecondMs),
-      reconnectsLastHour: sum(this.#reconnects.series(now)),
+      reconnects: { lastHour: sum(this.#reconnects.series(now)), byReason: this.#byReason(now) },
     };
   }
 
   /** Unsubscribes from the fleet events. Idempotent. */
   close(): void {
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+  }
+
+  #byReason(now: number): Record<string, number> {
+    const byReason: Record<string, number> = {};
+    for (const [reason, counts] of this.#reconnectsByReason) {
+      const total = sum(counts.series(now));
+      if (total > 0) byReason[reason] = total;
+    }
+    return byReason;
   }
 
   #reconnect(reason: string): void {

@@ -7,7 +7,7 @@ import type { SafeEmitter } from '../lib/typed-events.js';
 import type { AddWorkspaceBody, HealthView, ReadyView, StatsView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
-import { installDashboard, isDashboardPath } from './dashboard.js';
+import { installDashboard, installSecurityHeaders, isDashboardPath } from './dashboard.js';
 import { EventStream } from './event-stream.js';
 import type { FleetStats } from './fleet-stats.js';
 import { toErrorReply } from './http-errors.js';
@@ -83,6 +83,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415, not a confusing schema error
+  installSecurityHeaders(app);
   installHooks(app, options, logger);
   await installDashboard(app, logger);
   installRoutes(app, options);

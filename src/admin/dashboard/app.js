@@ -86,7 +86,7 @@ async function loadAll() {
 function onEvent(name, data) {
   if (name === 'stats') {
     chart.add(data);
-    $('reconnects-total').textContent = count(data.reconnectsLastHour);
+    showReconnects($('reconnects-total'), $('reconnect-reasons'), data.reconnects);
   } else if (name === 'workspaces') {
     table.upsert(data.rows);
     if (detail.teamId !== null && data.rows.some((/** @type {{teamId: string}} */ r) => r.teamId === detail.teamId)) void detail.refresh();
