@@ -68,7 +68,8 @@ describe('dashboard routes of the admin API', () => {
   });
 
   it.each(['/v1/stats', '/v1/stream'])('refuses %s without the bearer token, cookie or no cookie', async (path) => {
-    for (const headers of [{}, { cookie: `token=${token}; flotilla=${token}` }, { authorization: 'Bearer wrong' }]) {
+    const attempts: Record<string, string>[] = [{}, { cookie: `token=${token}; flotilla=${token}` }, { authorization: 'Bearer wrong' }];
+    for (const headers of attempts) {
       const answer = await get(path, headers);
       expect(answer.status).toBe(401);
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('flotilla_unauthorized');

@@ -85,12 +85,12 @@ describe('dashboard in a real browser', () => {
     await page.click('#login-form button[type=submit]');
     await until(async () => /Wrong admin token/.test(await page.textContent('#login-error') ?? ''), 5_000, 'wrong-token message');
     expect(await page.isVisible('#fleet')).toBe(false);
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.fill('#token', token);
     await page.press('#token', 'Enter');
     await page.locator('#fleet').waitFor({ state: 'visible' });
-    expect(await page.evaluate(() => sessionStorage.getItem('flotilla.adminToken'))).toBe(token);
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; }); // gone if the page ever reloads
+    expect(await page.evaluate("sessionStorage.getItem('flotilla.adminToken')")).toBe(token);
+    await page.evaluate('window.marker = 42'); // gone if the page ever reloads
   });
 
   it('shows every workspace with its state, transport and counts by state', async () => {
@@ -122,7 +122,7 @@ describe('dashboard in a real browser', () => {
     await until(() => h.restarts(globex.teamId) === before + 1, 10_000, 'Globex reconnected');
     await seen(globex.teamId, 'restarts', String(before + 1), 'Globex restart count on the page');
     await until(async () => Number(await page.textContent('#reconnects-total')) >= 1, 5_000, 'reconnects counted');
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate('window.marker')).toBe(42);
   });
 
   it('filters by text and by state, and sorts by a column with the keyboard', async () => {
@@ -157,13 +157,13 @@ describe('dashboard in a real browser', () => {
     await row(acme.teamId).locator('td.team button').focus();
     await page.keyboard.press('Enter');
     await page.locator('#detail').waitFor({ state: 'visible' });
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('detail');
     await until(async () => /operator/.test(await page.textContent('#detail-restarts') ?? ''), 5_000, 'restart reason in the history');
     await until(async () => /app_mention/.test(await page.textContent('#detail-events') ?? ''), 5_000, 'event types in the pane');
     expect(await page.textContent('#detail')).not.toContain(secret);
     await page.keyboard.press('Escape');
     await page.locator('#detail').waitFor({ state: 'hidden' });
-    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-team'))).toBe(acme.teamId);
+    expect(await page.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-team')")).toBe(acme.teamId);
   });
 
   it('restarts all only after a confirmation', async () => {
@@ -188,14 +188,14 @@ describe('dashboard in a real browser', () => {
     await row(evil.teamId).locator('td.team button').click();
     await until(async () => (await page.textContent('#detail-title') ?? '').includes(XSS_NAME), 5_000, 'name in the pane title');
     await page.click('#detail-close');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator('#rows img, #detail img').count()).toBe(0);
     await page.fill('#text-filter', '');
   });
 
   it('works in a narrow window: no sideways scroll of the page, controls reachable', async () => {
     await page.setViewportSize({ width: 380, height: 800 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(await page.isVisible('#restart-all')).toBe(true);
     expect(await page.isVisible('#text-filter')).toBe(true);
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -208,7 +208,7 @@ describe('dashboard in a real browser', () => {
     await h.restartDaemon();
     await until(async () => /^Back/.test(await page.textContent('#connection') ?? ''), 20_000, 'back message');
     await seen(acme.teamId, 'state', 'connected');
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate('window.marker')).toBe(42);
   }, 60_000);
 
   it('never sent the token in a URL, broke no CSP rule and threw nothing', () => {

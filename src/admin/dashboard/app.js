@@ -186,10 +186,7 @@ function wireControls() {
   const textFilter = /** @type {HTMLInputElement} */ ($('text-filter'));
   textFilter.addEventListener('input', () => table.filterText(textFilter.value));
   for (const button of document.querySelectorAll('#workspace-table thead button[data-sort]')) {
-    button.addEventListener('click', () => {
-      table.sortBy(/** @type {HTMLElement} */ (button).dataset['sort'] ?? 'teamId');
-      table.render();
-    });
+    button.addEventListener('click', () => table.sortBy(/** @type {HTMLElement} */ (button).dataset['sort'] ?? 'teamId'));
   }
   $('prev-page').addEventListener('click', () => table.turn(-1));
   $('next-page').addEventListener('click', () => table.turn(1));
