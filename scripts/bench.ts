@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDashboardBench } from './bench/dashboard.js';
 import { ChildHandle } from './bench/ipc.js';
 import { HELP, parseOptions, type BenchOptions } from './bench/options.js';
 import { markdownReport, markdownTable, roundLines, targetChecks, type BenchReport, type ReconcileResult } from './bench/report.js';
@@ -107,6 +108,11 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options === 'help') {
     process.stdout.write(HELP);
+    return;
+  }
+  if (options.dashboard) {
+    const { markdown, files } = await runDashboardBench(options, { revision: revision(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() });
+    process.stdout.write(`\n${markdown}\nwrote ${files.join(' and ')}\n`);
     return;
   }
   const startedAt = new Date().toISOString();

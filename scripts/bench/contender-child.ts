@@ -108,6 +108,10 @@ serve({
     return read;
   },
   extra: async () => contender.extra(),
+  admin: async () => {
+    if (!contender.admin) throw new Error(`${String(values.kind)} has no admin API`);
+    return contender.admin();
+  },
   heapProfile: async (arg) => heapProfile(arg as Parameters<typeof heapProfile>[0]),
   hasGc: () => gc !== undefined,
   stop: async () => {

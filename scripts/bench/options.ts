@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly nodeFlags: readonly string[];
   readonly outDir: string;
   readonly label: string;
+  /** The dashboard benchmark instead of the contenders (flotilla only, N default 10,000). */
+  readonly dashboard: boolean;
 }
 
 export const HELP = `npm run bench -- [flags]
@@ -63,6 +65,9 @@ export const HELP = `npm run bench -- [flags]
                         generation); summarize with node dist/scripts/bench/heap-summary.js <file>
   --node-flags=FLAGS    extra node/V8 flags for the contender processes, space-separated, after
                         an = sign (e.g. --node-flags="--max-semi-space-size=16 --trace-gc-nvp")
+  --dashboard           the dashboard instead: flotilla connects N (default 10000) workspaces, and
+                        Debian's chromium times sign-in, filters, sorts and page turns, the page's
+                        share of its main thread under the --r mention load, and a restart of all
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
@@ -101,7 +106,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'server-ping-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, 'max-old-space': { type: 'string' },
       'settle-ms': { type: 'string' },
       profile: { type: 'boolean' }, 'heap-profile': { type: 'string' },
-      'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' },
+      'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, dashboard: { type: 'boolean' },
     },
   });
   if (v.help) return 'help';
@@ -117,7 +122,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const scope = v['storm-scope'] ?? 'app';
   if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
   return {
-    n: num(v.n, quick ? 20 : 500),
+    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : 500),
     m: num(v.m, quick ? 400 : 6000),
     rate: num(v.r, 200),
     rounds: roundsOf(v.rounds),
@@ -143,5 +148,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     nodeFlags: (v['node-flags'] ?? '').split(' ').filter((flag) => flag !== ''),
     outDir: v.out ?? 'bench/results',
     label: v.label ?? '',
+    dashboard: v.dashboard ?? false,
   };
 }

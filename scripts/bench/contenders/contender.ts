@@ -16,6 +16,8 @@ export interface Contender {
   connectedCount(): number;
   /** Contender-specific measurements (flotilla: reconcile time). */
   extra(): Promise<Record<string, unknown>>;
+  /** Where its admin API listens and its token (flotilla only: the dashboard benchmark). */
+  admin?(): Promise<{ url: string; token: string }>;
   /** Closes everything. */
   stop(): Promise<void>;
 }

@@ -2,10 +2,11 @@
  * flotilla as it runs in production: the real Daemon (supervisor, workers, dispatcher, database),
  * workspaces as rows in its database. Embedded PGlite in a temp dir unless DATABASE_URL is set.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { adminTokenPath } from '../../../src/admin/admin-files.js';
 import { loadConfig } from '../../../src/config.js';
 import { Daemon } from '../../../src/daemon.js';
 import { tuneGarbageCollector } from '../../../src/lib/gc-tuning.js';
@@ -116,6 +117,11 @@ export class FlotillaContender implements Contender {
     const rows = await this.#need().repo.list({ enabledOnly: true });
     const listMs = Math.round((performance.now() - t0) * 100) / 100;
     return { reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length };
+  }
+
+  async admin(): Promise<{ url: string; token: string }> {
+    const token = (await readFile(adminTokenPath(this.#dataDir), 'utf8')).trim();
+    return { url: this.#need().adminUrl, token };
   }
 
   async stop(): Promise<void> {
