@@ -141,7 +141,7 @@ describe('dashboard in a real browser', () => {
     await page.focus('button[data-sort="teamName"]');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
-    expect(await nameHeader.getAttribute('aria-sort')).toBe('descending');
+    await until(async () => (await nameHeader.getAttribute('aria-sort')) === 'descending', 5_000, 'name header says descending');
     await until(async () => (await page.locator('#rows td.name').allTextContents()).join() === 'Initech,Globex,Acme', 5_000, 'names descending');
   });
 

@@ -6,36 +6,49 @@
  * one sort per change, not 10,000 elements. Every value from Slack or the
  * daemon goes in through textContent or an attribute, never as HTML.
  */
-import { ago, count, duration, fullTime } from './format.js';
+import { ago, count, duration } from './format.js';
 
 /**
  * @typedef {{teamId: string, teamName: string, transport: string, state: string, connectedSince: string | null,
  *   lastEventAt: string | null, restarts: number, lastError: string | null, owner: string}} Row
- * @typedef {{row: Row, search: string}} Entry
+ * @typedef {{row: Row, search: string, teamKey: string, keys: Map<string, string | number | null>}} Entry
  */
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 const STATE_ORDER = { backoff: 0, connecting: 1, stopped: 2, connected: 3 };
 
 /**
- * How each column sorts; a null value always sorts last.
- * @type {Record<string, (row: Row, now: number) => string | number | null>}
+ * A text as a key that sorts with plain comparisons: case-insensitive, digit
+ * runs compared as numbers ("Bench 9" before "Bench 10"). Ten times cheaper
+ * than Intl.Collator at 10,000 rows, and computed once per row and column.
+ * @param {string} text
+ */
+function textKey(text) {
+  return text.toLowerCase().replace(/\d+/g, (digits) => digits.padStart(12, '0'));
+}
+
+/**
+ * How each column sorts, as a value independent of the clock (so a sorted
+ * order stays valid as time passes); a null value always sorts last.
+ * "Connected for" ascending is the latest connection first; "last event"
+ * ascending the most recent first.
+ * @type {Record<string, (row: Row) => string | number | null>}
  */
 const SORT_VALUE = {
-  teamId: (r) => r.teamId,
-  teamName: (r) => r.teamName,
+  teamId: (r) => textKey(r.teamId),
+  teamName: (r) => textKey(r.teamName),
   transport: (r) => r.transport,
   state: (r) => STATE_ORDER[/** @type {keyof typeof STATE_ORDER} */ (r.state)] ?? 9,
-  connectedFor: (r, now) => (r.connectedSince === null ? null : now - Date.parse(r.connectedSince)),
-  lastEvent: (r, now) => (r.lastEventAt === null ? null : now - Date.parse(r.lastEventAt)),
+  connectedFor: (r) => (r.connectedSince === null ? null : -Date.parse(r.connectedSince)),
+  lastEvent: (r) => (r.lastEventAt === null ? null : -Date.parse(r.lastEventAt)),
   restarts: (r) => r.restarts,
-  lastError: (r) => r.lastError,
-  owner: (r) => r.owner,
+  lastError: (r) => (r.lastError === null ? null : textKey(r.lastError)),
+  owner: (r) => textKey(r.owner),
 };
 
 export class WorkspaceTable {
   /** @type {Map<string, Entry>} */ #entries = new Map();
-  /** @type {Entry[] | null} the filtered and sorted rows; null when it must be computed again */ #view = null;
+  /** @type {Entry[] | null} every row, sorted; null when it must be sorted again */ #sorted = null;
+  /** @type {Entry[] | null} the sorted rows that pass the filters; null when it must be computed again */ #view = null;
   #sortKey = 'teamId';
   #sortDirection = 1;
   #state = '';
@@ -51,6 +64,15 @@ export class WorkspaceTable {
    */
   constructor(ui) {
     this.ui = ui;
+    // One listener for every row's buttons: a page of rows is cheap to create.
+    ui.tbody.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('button[data-action]') : null;
+      const teamId = button?.closest('tr')?.dataset['team'];
+      if (!button || teamId === undefined) return;
+      if (button.getAttribute('data-action') === 'open') ui.onOpen(teamId);
+      const row = this.#entries.get(teamId)?.row;
+      if (button.getAttribute('data-action') === 'restart' && row) ui.onRestart(row);
+    });
   }
 
   get size() { return this.#entries.size; }
@@ -80,14 +102,14 @@ export class WorkspaceTable {
   filterState(state) {
     this.#state = state;
     this.#page = 0;
-    this.#changed();
+    this.#filtered();
   }
 
   /** @param {string} text matched, case-insensitively, against team, name, transport, state, last error and owner */
   filterText(text) {
     this.#text = text.trim().toLowerCase();
     this.#page = 0;
-    this.#changed();
+    this.#filtered();
   }
 
   /** Sorts by `key`; the same key again reverses the order. @param {string} key */
@@ -95,7 +117,9 @@ export class WorkspaceTable {
     if (!(key in SORT_VALUE)) return;
     this.#sortDirection = key === this.#sortKey ? -this.#sortDirection : 1;
     this.#sortKey = key;
-    this.#changed();
+    this.#sorted = null;
+    this.#showSort();
+    this.#filtered();
   }
 
   /** @param {number} delta pages forward (negative: back) */
@@ -114,13 +138,13 @@ export class WorkspaceTable {
   /** Renders now: filter and sort if anything changed, then the current page. */
   render() {
     const now = Date.now();
-    const view = (this.#view ??= this.#compute(now));
+    const view = (this.#view ??= this.#filter((this.#sorted ??= this.#sort())));
     const pages = Math.max(1, Math.ceil(view.length / this.#pageSize));
     this.#page = Math.min(Math.max(0, this.#page), pages - 1);
     const first = this.#page * this.#pageSize;
     const shown = view.slice(first, first + this.#pageSize);
     this.#renderRows(shown, now);
-    const { summary, pageInfo, prev, next, headers } = this.ui;
+    const { summary, pageInfo, prev, next } = this.ui;
     const total = this.#entries.size;
     summary.textContent = view.length === total
       ? `${count(total)} workspaces`
@@ -128,9 +152,13 @@ export class WorkspaceTable {
     pageInfo.textContent = view.length === 0 ? 'No rows' : `Rows ${count(first + 1)}–${count(first + shown.length)} of ${count(view.length)} (page ${this.#page + 1} of ${pages})`;
     prev.disabled = this.#page === 0;
     next.disabled = this.#page >= pages - 1;
-    for (const th of headers) {
+  }
+
+  /** The headers say the order at once (aria-sort), before the rows follow at the next frame. */
+  #showSort() {
+    for (const th of this.ui.headers) {
       const key = th.querySelector('button')?.dataset['sort'];
-      th.setAttribute('aria-sort', key === this.#sortKey ? (this.#sortDirection === 1 ? 'ascending' : 'descending') : 'none');
+      if (key !== undefined) th.setAttribute('aria-sort', key === this.#sortKey ? (this.#sortDirection === 1 ? 'ascending' : 'descending') : 'none');
     }
   }
 
@@ -143,9 +171,16 @@ export class WorkspaceTable {
     }
   }
 
+  /** The rows changed: sort and filter again at the next frame. */
   #changed() {
-    this.#view = null;
+    this.#sorted = null;
     this.ui.onCounts(this.#counts());
+    this.#filtered();
+  }
+
+  /** A filter changed: filter the sorted rows again at the next frame. */
+  #filtered() {
+    this.#view = null;
     if (this.#isRenderQueued) return;
     this.#isRenderQueued = true;
     requestAnimationFrame(() => {
@@ -154,24 +189,31 @@ export class WorkspaceTable {
     });
   }
 
-  /** @param {number} now */
-  #compute(now) {
+  /** Every row in the chosen order, ties by team id. */
+  #sort() {
+    const column = this.#sortKey in SORT_VALUE ? this.#sortKey : 'teamId';
+    const valueOf = /** @type {(row: Row) => string | number | null} */ (SORT_VALUE[column]);
+    const direction = this.#sortDirection;
+    const entries = [...this.#entries.values()];
+    for (const e of entries) if (!e.keys.has(column)) e.keys.set(column, valueOf(e.row));
+    return entries.sort((a, b) => {
+      const x = a.keys.get(column) ?? null;
+      const y = b.keys.get(column) ?? null;
+      if (x !== y) {
+        if (x === null) return 1;
+        if (y === null) return -1;
+        return (x < y ? -1 : 1) * direction;
+      }
+      return a.teamKey < b.teamKey ? -1 : a.teamKey > b.teamKey ? 1 : 0;
+    });
+  }
+
+  /** The sorted rows that pass the state and text filters. @param {Entry[]} sorted */
+  #filter(sorted) {
     const state = this.#state;
     const text = this.#text;
-    /** @type {Entry[]} */
-    const matching = [];
-    for (const e of this.#entries.values()) {
-      if ((state === '' || e.row.state === state) && (text === '' || e.search.includes(text))) matching.push(e);
-    }
-    const valueOf = SORT_VALUE[this.#sortKey] ?? SORT_VALUE['teamId'];
-    const direction = this.#sortDirection;
-    const keyed = matching.map((e) => ({ e, v: /** @type {NonNullable<typeof valueOf>} */ (valueOf)(e.row, now) }));
-    keyed.sort((a, b) => {
-      if (a.v === null || b.v === null) return a.v === b.v ? collator.compare(a.e.row.teamId, b.e.row.teamId) : a.v === null ? 1 : -1;
-      const order = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : collator.compare(String(a.v), String(b.v));
-      return order !== 0 ? order * direction : collator.compare(a.e.row.teamId, b.e.row.teamId);
-    });
-    return keyed.map((k) => k.e);
+    if (state === '' && text === '') return sorted;
+    return sorted.filter((e) => (state === '' || e.row.state === state) && (text === '' || e.search.includes(text)));
   }
 
   #counts() {
@@ -185,7 +227,11 @@ export class WorkspaceTable {
   #renderRows(shown, now) {
     const { tbody } = this.ui;
     while (tbody.rows.length > shown.length) tbody.deleteRow(-1);
-    while (tbody.rows.length < shown.length) tbody.append(this.#newRow());
+    if (tbody.rows.length < shown.length) {
+      const fragment = document.createDocumentFragment();
+      for (let i = tbody.rows.length; i < shown.length; i++) fragment.append(this.#newRow());
+      tbody.append(fragment);
+    }
     shown.forEach((e, i) => fillRow(/** @type {HTMLTableRowElement} */ (tbody.rows[i]), e.row, now));
   }
 
@@ -194,15 +240,12 @@ export class WorkspaceTable {
     const team = document.createElement('button');
     team.type = 'button';
     team.className = 'link';
-    team.addEventListener('click', () => this.ui.onOpen(tr.dataset['team'] ?? ''));
+    team.dataset['action'] = 'open';
     const restart = document.createElement('button');
     restart.type = 'button';
     restart.className = 'small';
     restart.textContent = 'Restart';
-    restart.addEventListener('click', () => {
-      const row = this.#entries.get(tr.dataset['team'] ?? '')?.row;
-      if (row) this.ui.onRestart(row);
-    });
+    restart.dataset['action'] = 'restart';
     const cells = ['team', 'name', 'transport', 'state', 'connected', 'event', 'restarts num', 'error', 'owner', 'actions'];
     for (const name of cells) {
       const td = document.createElement('td');
@@ -218,7 +261,7 @@ export class WorkspaceTable {
 /** @param {Row} row @returns {Entry} */
 function entry(row) {
   const search = `${row.teamId}\n${row.teamName}\n${row.transport}\n${row.state}\n${row.lastError ?? ''}\n${row.owner}`.toLowerCase();
-  return { row, search };
+  return { row, search, teamKey: textKey(row.teamId), keys: new Map() };
 }
 
 /** @param {HTMLElement | undefined} element @param {string} text */
@@ -250,7 +293,7 @@ function setTimes(tr, row, now) {
   const connected = tr.cells[4];
   const event = tr.cells[5];
   setText(connected, row.connectedSince === null ? '–' : duration(now - Date.parse(row.connectedSince)));
-  connected?.setAttribute('title', row.connectedSince === null ? 'not connected' : `since ${fullTime(row.connectedSince)}`);
+  connected?.setAttribute('title', row.connectedSince === null ? 'not connected' : `since ${row.connectedSince}`);
   setText(event, ago(row.lastEventAt, now));
-  event?.setAttribute('title', fullTime(row.lastEventAt));
+  event?.setAttribute('title', row.lastEventAt ?? '');
 }
