@@ -108,6 +108,7 @@ serve({
     return read;
   },
   extra: async () => contender.extra(),
+  transitionsToConnected: () => contender.transitionsToConnected?.() ?? 0,
   admin: async () => {
     if (!contender.admin) throw new Error(`${String(values.kind)} has no admin API`);
     return contender.admin();

@@ -16,6 +16,8 @@ export interface Contender {
   connectedCount(): number;
   /** Contender-specific measurements (flotilla: reconcile time). */
   extra(): Promise<Record<string, unknown>>;
+  /** How many times a workspace became connected, reconnections included (flotilla only: the dashboard benchmark). */
+  transitionsToConnected?(): number;
   /** Where its admin API listens and its token (flotilla only: the dashboard benchmark). */
   admin?(): Promise<{ url: string; token: string }>;
   /** Closes everything. */

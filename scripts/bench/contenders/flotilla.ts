@@ -83,6 +83,7 @@ export class FlotillaContender implements Contender {
   #count = 0;
   /** Kept from `worker:state` events, so the bench never polls statuses() of N workers inside the measured process. */
   readonly #connected = new Set<string>();
+  #transitionsToConnected = 0;
 
   constructor(private readonly connectRate: number) {}
 
@@ -92,7 +93,10 @@ export class FlotillaContender implements Contender {
     this.#key = started.key;
     this.#dataDir = started.dataDir;
     started.daemon.events.on('worker:state', (teamId, _from, to) => {
-      if (to === 'connected') this.#connected.add(teamId);
+      if (to === 'connected') {
+        this.#connected.add(teamId);
+        this.#transitionsToConnected += 1;
+      }
       else this.#connected.delete(teamId);
     });
   }
@@ -117,6 +121,10 @@ export class FlotillaContender implements Contender {
     const rows = await this.#need().repo.list({ enabledOnly: true });
     const listMs = Math.round((performance.now() - t0) * 100) / 100;
     return { reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length };
+  }
+
+  transitionsToConnected(): number {
+    return this.#transitionsToConnected;
   }
 
   async admin(): Promise<{ url: string; token: string }> {

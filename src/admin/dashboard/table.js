@@ -86,10 +86,32 @@ export class WorkspaceTable {
     this.#changed();
   }
 
-  /** Adds or updates rows (from the live stream). @param {Row[]} rows */
+  /**
+   * Adds or updates rows (from the live stream). Rows are updated in place, and
+   * the sorted order is kept when no new row came and no sort value moved (the
+   * usual tick: a few hundred rows whose last event changed, sorted by team).
+   * @param {Row[]} rows
+   */
   upsert(rows) {
-    for (const row of rows) this.#entries.set(row.teamId, entry(row));
-    this.#changed();
+    const column = this.#column();
+    const valueOf = /** @type {(row: Row) => string | number | null} */ (SORT_VALUE[column]);
+    let isOrderKept = true;
+    for (const row of rows) {
+      const known = this.#entries.get(row.teamId);
+      if (!known) {
+        this.#entries.set(row.teamId, entry(row));
+        isOrderKept = false;
+        continue;
+      }
+      const before = known.keys.has(column) ? known.keys.get(column) : valueOf(known.row);
+      const after = valueOf(row);
+      Object.assign(known, entry(row));
+      known.keys.set(column, after);
+      if (after !== before) isOrderKept = false;
+    }
+    if (!isOrderKept) this.#sorted = null;
+    this.ui.onCounts(this.#counts());
+    this.#filtered();
   }
 
   /** @param {string[]} teamIds */
@@ -189,9 +211,13 @@ export class WorkspaceTable {
     });
   }
 
+  #column() {
+    return this.#sortKey in SORT_VALUE ? this.#sortKey : 'teamId';
+  }
+
   /** Every row in the chosen order, ties by team id. */
   #sort() {
-    const column = this.#sortKey in SORT_VALUE ? this.#sortKey : 'teamId';
+    const column = this.#column();
     const valueOf = /** @type {(row: Row) => string | number | null} */ (SORT_VALUE[column]);
     const direction = this.#sortDirection;
     const entries = [...this.#entries.values()];
