@@ -67,7 +67,7 @@ export interface DashboardReport {
   readonly live: { rate: number; mentions: number; missingReplies: number; busyPct: number; bytesPerSecond: number; heapMb: number; longTasksMs: number[] };
   readonly storm: {
     daemonBackMs: number | null; pageBackMs: number | null; lagMs: number | null; busyPct: number; longTasksMs: number[];
-    /** Whether the page said it had lost the daemon meanwhile (its stream silent for 5 s). */
+    /** Whether the page said it had lost the daemon meanwhile (its stream cut, or silent for 10 s). */
     pageLostDaemon: boolean;
   };
 }
@@ -187,7 +187,7 @@ export function dashboardMarkdown(r: DashboardReport): string {
     row(`restart all ${r.n.toLocaleString('en')}: page shows all connected after the daemon`, [r.storm.lagMs ?? Infinity], b.stormLagMs, 'ms'),
     '',
     `Live: ${r.live.bytesPerSecond.toLocaleString('en')} B/s received by the page, JS heap ${r.live.heapMb} MB, long tasks ${r.live.longTasksMs.join(', ') || 'none'} ms; ${r.live.missingReplies} replies missing.`,
-    `Restart all: the daemon had all ${r.n.toLocaleString('en')} connected again after ${r.storm.daemonBackMs ?? 'TIMEOUT'} ms, the page showed it after ${r.storm.pageBackMs ?? 'TIMEOUT'} ms; ${r.storm.pageLostDaemon ? 'the page lost the daemon meanwhile (its stream silent for 5 s); ' : ''}page busy ${r.storm.busyPct} % meanwhile, long tasks ${r.storm.longTasksMs.join(', ') || 'none'} ms.`,
+    `Restart all: the daemon had all ${r.n.toLocaleString('en')} connected again after ${r.storm.daemonBackMs ?? 'TIMEOUT'} ms, the page showed it after ${r.storm.pageBackMs ?? 'TIMEOUT'} ms; ${r.storm.pageLostDaemon ? 'the page lost the daemon meanwhile (its stream cut, or silent for 10 s); ' : ''}page busy ${r.storm.busyPct} % meanwhile, long tasks ${r.storm.longTasksMs.join(', ') || 'none'} ms.`,
   ];
   return `${lines.join('\n')}\n`;
 }

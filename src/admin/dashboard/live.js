@@ -1,15 +1,19 @@
 // @ts-check
 /**
  * Keeps the page live: loads the full picture, then follows `GET /v1/stream`.
- * When the stream ends, errs or stays silent (the daemon ticks every second),
+ * When the stream ends, errs or stays silent for 10 s (the daemon ticks every second),
  * it says the daemon is lost, retries with growing pauses (1 s → 5 s), and
  * says when it is back. A 401 at any point hands over to `onUnauthorized`.
  */
 import { UnauthorizedError } from './api.js';
 import { clock, duration } from './format.js';
 
-/** No tick for this long: the daemon (or the way to it) is gone. */
-const SILENCE_MS = 5_000;
+/**
+ * No tick for this long: the daemon (or the way to it) is gone. Ticks come
+ * every second; a daemon reconnecting 10,000 sockets on a loaded machine has
+ * been seen silent for over 5 s while well.
+ */
+const SILENCE_MS = 10_000;
 /** The full list is read again this often: rows another instance changed are not in this one's stream. */
 const FULL_RELOAD_MS = 30_000;
 

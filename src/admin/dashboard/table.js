@@ -221,17 +221,26 @@ export class WorkspaceTable {
     const valueOf = /** @type {(row: Row) => string | number | null} */ (SORT_VALUE[column]);
     const direction = this.#sortDirection;
     const entries = [...this.#entries.values()];
-    for (const e of entries) if (!e.keys.has(column)) e.keys.set(column, valueOf(e.row));
-    return entries.sort((a, b) => {
-      const x = a.keys.get(column) ?? null;
-      const y = b.keys.get(column) ?? null;
+    // Keys in an array beside the rows, indices sorted: no Map lookup inside the comparisons.
+    const keys = entries.map((e) => {
+      if (!e.keys.has(column)) e.keys.set(column, valueOf(e.row));
+      return e.keys.get(column) ?? null;
+    });
+    const teams = entries.map((e) => e.teamKey);
+    const order = entries.map((_, i) => i);
+    order.sort((i, j) => {
+      const x = keys[i] ?? null;
+      const y = keys[j] ?? null;
       if (x !== y) {
         if (x === null) return 1;
         if (y === null) return -1;
         return (x < y ? -1 : 1) * direction;
       }
-      return a.teamKey < b.teamKey ? -1 : a.teamKey > b.teamKey ? 1 : 0;
+      const a = teams[i] ?? '';
+      const b = teams[j] ?? '';
+      return a < b ? -1 : a > b ? 1 : 0;
     });
+    return order.map((i) => /** @type {Entry} */ (entries[i]));
   }
 
   /** The sorted rows that pass the state and text filters. @param {Entry[]} sorted */
