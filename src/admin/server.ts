@@ -129,7 +129,8 @@ function installHooks(app: FastifyInstance, options: AdminServerOptions, logger:
       method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime),
       ...(typeof team === 'string' && team !== 'all' ? { team_id: team } : {}),
     };
-    if (path.startsWith('/v1/') || reply.statusCode >= 400) logger.info(line, 'admin request');
+    // Operator actions at info; reads (an open dashboard polls some every few seconds) at debug, unless refused.
+    if ((path.startsWith('/v1/') && request.method !== 'GET') || reply.statusCode >= 400) logger.info(line, 'admin request');
     else logger.debug(line, 'admin request');
   });
   app.setErrorHandler(async (error, request, reply) => {
