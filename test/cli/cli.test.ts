@@ -121,6 +121,14 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     expect(metricValue(samples, 'flotilla_slack_api_calls_total', { method: 'auth.test', outcome: 'error' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('serves the dashboard from the built package, started in another working directory', async () => {
+    const url = (await readFile(join(db.dataDir, 'admin-url'), 'utf8')).trim();
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/dashboard/app.js">');
+    for (const file of ['app.js', 'table.js', 'style.css']) expect((await fetch(`${url}/dashboard/${file}`)).status).toBe(200);
+  });
+
   it('restarts one workspace or all of them', async () => {
     expect(await cli(['workspace', 'restart', acme.teamId])).toEqual({ code: 0, stdout: 'restarting 1 workspace\n', stderr: '' });
     await until(async () => (await listJson()).find((w) => w.teamId === acme.teamId)?.restarts === 1, 15_000, 'acme restarted');
