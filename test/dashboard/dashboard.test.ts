@@ -193,6 +193,33 @@ describe('dashboard in a real browser', () => {
     await page.fill('#text-filter', '');
   });
 
+  it('shows the instances panel while GET /v1/instances answers, and hides it on 404', async () => {
+    expect(await page.isHidden('#instances')).toBe(true); // this daemon has no such route yet: 404
+    // The route's answer as the contract gives it (another issue builds it), served to the page by the browser.
+    const heartbeatAt = new Date(Date.now() - 2_000).toISOString();
+    await page.route('**/v1/instances', (route) => route.fulfill({
+      json: {
+        instances: [
+          { id: h.daemon.instanceId, host: 'vm-a', version: '0.1.0', startedAt: heartbeatAt, heartbeatAt, heartbeatAgeMs: 2_000, connections: 3, isSelf: true },
+          { id: 'vm-b-77', host: 'vm-b', version: '0.1.0', startedAt: heartbeatAt, heartbeatAt, heartbeatAgeMs: 61_000, connections: 0, isSelf: false },
+        ],
+      },
+    }));
+    // A daemon that gains the route (an upgrade) is seen at the next full load: here a reload of the tab,
+    // which also shows that the token outlives a reload (sessionStorage) without asking again.
+    await page.reload();
+    await page.locator('#instances').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.isHidden('#login')).toBe(true);
+    await page.evaluate('window.marker = 42');
+    const rows = await page.locator('#instance-rows tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain(`${h.daemon.instanceId} (this one)`);
+    expect(rows[1]).toContain('vm-b-77');
+    expect(await page.locator('#instance-rows tr:nth-child(2) td:nth-child(5)').textContent()).toMatch(/^1 m \d+ s$/);
+    await page.unroute('**/v1/instances');
+    await page.locator('#instances').waitFor({ state: 'hidden', timeout: 10_000 });
+  });
+
   it('works in a narrow window: no sideways scroll of the page, controls reachable', async () => {
     await page.setViewportSize({ width: 380, height: 800 });
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
