@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/abort.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
-import type { AddWorkspaceBody, HealthView, ReadyView, StatsView, WorkspaceView } from './api-types.js';
+import type { AddWorkspaceBody, HealthView, ReadyView, StatsView, WorkspaceDetailView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
 import { installDashboard, installSecurityHeaders, isDashboardPath } from './dashboard.js';
@@ -71,8 +71,9 @@ const removeQuerySchema = {
  * operations, the dashboard and its live stream). Every route but `/healthz`,
  * `/readyz` and the dashboard's page and files (`GET /`, `/dashboard/…`: no
  * fleet data) needs `Authorization: Bearer <token>`; no cookie is ever
- * accepted, so no other site can make a browser act with it (CSRF). Every failure answers JSON
- * `{error: {code, message}}`. Rejects when it cannot listen.
+ * accepted, so no other site can make a browser act with it (CSRF). Every
+ * failure answers JSON `{error: {code, message}}`. Rejects when it cannot
+ * listen.
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const logger = options.logger.child({ component: 'admin' });
@@ -161,7 +162,7 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.render()));
   app.get('/v1/stats', async (): Promise<StatsView> => options.stats.view());
   app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: options.workspaces.list() }));
-  app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>) =>
+  app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>): Promise<{ workspace: WorkspaceDetailView }> =>
     ({ workspace: options.workspaces.get(teamParam(request.params.team, false)) }));
   app.post('/v1/workspaces', { schema: { body: addBodySchema } }, async (request: FastifyRequest<{ Body: AddWorkspaceBody }>, reply: FastifyReply) => {
     const teamId = await options.workspaces.add(request.body);

@@ -54,11 +54,16 @@ function setStatus(text, kind) {
   element.className = `connection ${kind}`;
 }
 
-/** @param {string} text @param {boolean} [isError] */
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+
+/** Shows a short message at the bottom for 10 s (errors until the next message). @param {string} text @param {boolean} [isError] */
 function notify(text, isError = false) {
   const element = $('notice');
   element.textContent = text;
   element.className = isError ? 'notice error' : 'notice';
+  clearTimeout(noticeTimer);
+  if (!isError) noticeTimer = setTimeout(() => { element.textContent = ''; }, 10_000);
 }
 
 /** @param {unknown} error */
