@@ -9,7 +9,7 @@ export interface ListenAddress {
 
 /** Every setting flotilla reads from the environment, validated and frozen. */
 export interface Config {
-  /** `postgres://…` for a server; undefined → embedded PGlite under `dataDir`. */
+  /** `postgres://…` for a server; undefined → flotilla runs its own PostgreSQL server under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   /** Web API base URL, always ending in `/`. */

@@ -5,6 +5,8 @@ import { buildProgram } from './cli/program.js';
 import { installCrashGuards } from './crash-guards.js';
 import { loadConfig, type Config } from './config.js';
 import type { Daemon } from './daemon.js';
+import type { Database } from './db/database.js';
+import type { EmbeddedServer } from './db/embedded-server.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
 import { tuneGarbageCollector } from './lib/gc-tuning.js';
 import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
@@ -72,14 +74,18 @@ async function start(): Promise<number> {
   return exitCode;
 }
 
+/** Applies migrations and exits: on DATABASE_URL, or on the embedded server (the running daemon's, or one started for the occasion). */
 async function migrate(): Promise<number> {
   const config = configOrExit();
   if (!config) return 2;
   const logger = processLogger(config);
   const { openDatabase } = await import('./db/database.js');
   const { migrateToLatest } = await import('./db/migrate.js');
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  let server: EmbeddedServer | undefined;
+  let db: Database | undefined;
   try {
+    if (config.databaseUrl === undefined) server = await (await import('./db/embedded-server.js')).EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'guest' });
+    db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger });
     const { applied } = await migrateToLatest(db.kysely);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
@@ -87,7 +93,8 @@ async function migrate(): Promise<number> {
     process.stderr.write(`flotilla: migration failed: ${redactSecrets(errorMessage(error))}\n`);
     return 1;
   } finally {
-    await db.close();
+    await db?.close();
+    await server?.stop();
   }
 }
 
