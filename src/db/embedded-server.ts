@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { aborted, sleep } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { DataDirInUseError, EmbeddedServerError } from './embedded/errors.js';
 import { isHeld, OwnerLock } from './embedded/owner-lock.js';
-import { chooseListen, isAlive, pgAddress, readPostmaster, spawnPostgres, stopPid, type Listen, type PostmasterInfo } from './embedded/postmaster.js';
+import { chooseListen, isAlive, parentPid, pgAddress, readPostmaster, spawnPostgres, stopPid, type Listen, type PostmasterInfo } from './embedded/postmaster.js';
 import { clientConfig, ensureDatabase, prepareDataDir, type EmbeddedConnection, type PreparedDataDir } from './embedded/prepare.js';
 
 export { DataDirInUseError, EmbeddedServerError } from './embedded/errors.js';
@@ -96,7 +97,7 @@ export class EmbeddedServer {
       await ensureDatabase(config);
       const lock = await OwnerLock.take(config, label(options.role));
       if (isHeld(lock)) throw new DataDirInUseError(`${prepared.dataDir} is in use by ${lock.heldBy}`);
-      options.logger.info({ pgdata: prepared.pgdata, listen: describe(listen), pid: child.pid, startMs: Date.now() - startedAt }, 'embedded PostgreSQL server ready');
+      options.logger.info({ pgdata: prepared.pgdata, listen: describe(listen), serverPid: child.pid, startMs: Date.now() - startedAt }, 'embedded PostgreSQL server ready');
       return new EmbeddedServer(prepared, options, listen, child, lock);
     } catch (error) {
       if (child.pid !== undefined) await stopPid(child.pid);
@@ -124,7 +125,7 @@ export class EmbeddedServer {
       if (pid !== undefined && this.#child?.exitCode === null && this.#child.signalCode === null) {
         const exited = new Promise<void>((resolve) => this.#child?.once('exit', () => resolve()));
         await Promise.race([exited, stopPid(pid)]);
-        this.#options.logger.info({ pid }, 'embedded PostgreSQL server stopped');
+        this.#options.logger.info({ serverPid: pid }, 'embedded PostgreSQL server stopped');
       }
       this.#state = 'stopped';
       this.#resolveStopped();
@@ -144,7 +145,7 @@ export class EmbeddedServer {
       });
       if (isHeld(lock)) {
         if (options.role === 'guest') {
-          logger.info({ pid: running.pid }, 'using the embedded PostgreSQL server of the running flotilla');
+          logger.info({ serverPid: running.pid }, 'using the embedded PostgreSQL server of the running flotilla');
           return new EmbeddedServer(prepared, options, running.listen, undefined, undefined);
         }
         throw new DataDirInUseError(`${prepared.dataDir} is in use by ${lock.heldBy}; stop it first (one flotilla per data dir; several instances need DATABASE_URL)`);
@@ -153,14 +154,16 @@ export class EmbeddedServer {
         await ensureDatabase(config);
         return new EmbeddedServer(prepared, options, running.listen, undefined, lock);
       }
-      // Free: orphaned by a killed flotilla, unless another start launched it an instant ago and is about to lock it.
-      if (Date.now() - running.startedAtMs < FRESH_SERVER_MS && attempt < 10) {
+      // Free: orphaned by a killed flotilla, unless another start launched it an instant ago and is
+      // about to lock it (its parent is then that start, not init).
+      const isYoung = Date.now() - running.startedAtMs < FRESH_SERVER_MS;
+      if (isYoung && (await parentPid(running.pid)) !== 1 && attempt < 10) {
         await lock.release();
-        await sleep(300);
+        await delay(300);
         continue;
       }
       await lock.release();
-      logger.warn({ pid: running.pid, pgdata: prepared.pgdata }, 'stopping an embedded PostgreSQL server left running by a flotilla that was killed');
+      logger.warn({ serverPid: running.pid, pgdata: prepared.pgdata }, 'stopping an embedded PostgreSQL server left running by a flotilla that was killed');
       await stopPid(running.pid);
       return undefined;
     }
@@ -170,7 +173,7 @@ export class EmbeddedServer {
     this.#child = child;
     child.once('exit', (code, signal) => {
       if (this.#state === 'stopping' || this.#state === 'stopped') return;
-      this.#options.logger.error({ pid: child.pid, code, signal }, 'the embedded PostgreSQL server exited; restarting it');
+      this.#options.logger.error({ serverPid: child.pid, code, signal }, 'the embedded PostgreSQL server exited; restarting it');
       this.#state = 'restarting';
       void this.#lock?.release();
       this.#lock = undefined;
@@ -193,7 +196,7 @@ export class EmbeddedServer {
         this.#watch(child); // stop() now stops it, should it have been called meanwhile
         if (signal.aborted) return;
         this.#state = 'running';
-        this.#options.logger.info({ pid: child.pid, attempt }, 'embedded PostgreSQL server restarted');
+        this.#options.logger.info({ serverPid: child.pid, attempt }, 'embedded PostgreSQL server restarted');
         return;
       } catch (error) {
         if (child?.pid !== undefined && this.#child !== child) await stopPid(child.pid);

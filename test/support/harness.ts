@@ -32,6 +32,8 @@ export interface HarnessOptions {
    * `embedded`: no DATABASE_URL: the daemon runs its own PostgreSQL server in the data dir, as `flotilla start` does.
    */
   readonly database?: 'test' | 'embedded';
+  /** Rewrites the test database's URL before the daemon gets it (e.g. to go through a TCP proxy). */
+  readonly databaseUrl?: (url: string) => string;
   /** How that embedded server runs (e.g. a hold on its restarts). */
   readonly embedded?: DaemonOptions['embedded'];
 }
@@ -54,7 +56,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FLOTILLA_SHUTDOWN_GRACE_MS: '5000',
     LOG_LEVEL: 'debug',
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
-    ...(options.database === 'embedded' ? {} : { DATABASE_URL: db.url }),
+    ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
     ...options.env,
   });
   const logger = createLogger({ level: 'debug', destination });

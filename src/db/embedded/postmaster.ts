@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from '../../lib/abort.js';
+// A ref'd timer: while we wait for a server (that may not be our child), nothing else may keep node alive.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PostgresBinaries } from './binaries.js';
 import { EmbeddedServerError } from './errors.js';
 import { asUser, type ServerUser } from './server-user.js';
@@ -63,6 +64,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The parent of `pid` (Linux /proc), undefined where it cannot be read. An orphaned server's parent is init (1) or a subreaper. */
+export async function parentPid(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number.parseInt(fields?.[1] ?? '', 10);
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
 export interface SpawnOptions {
   readonly binaries: PostgresBinaries;
   readonly pgdata: string;
@@ -112,7 +121,7 @@ export async function spawnPostgres(options: SpawnOptions, timeoutMs = 60_000): 
       child.kill('SIGQUIT');
       throw new EmbeddedServerError(`the embedded PostgreSQL server was not ready after ${timeoutMs / 1000} s; see ${options.logFile}`);
     }
-    await sleep(20);
+    await delay(20);
   }
 }
 
@@ -131,7 +140,7 @@ export async function stopPid(pid: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       if (!isAlive(pid)) return;
-      await sleep(20);
+      await delay(20);
     }
   }
 }
