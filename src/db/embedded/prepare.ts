@@ -37,7 +37,8 @@ export interface PrepareOptions {
  */
 export async function prepareDataDir(options: PrepareOptions): Promise<PreparedDataDir> {
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // As root, the server's user must pass through every directory we create (search only: no listing).
+  await mkdir(dataDir, { recursive: true, mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
   const pgdata = join(dataDir, 'pgdata');
   const found = await findBinaries(options.platformPackage);
   const user = await resolveServerUser(options.osUser ?? DEFAULT_SERVER_USER, options.logger);
