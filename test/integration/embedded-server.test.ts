@@ -64,10 +64,10 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
     const daemon = await start();
     const pid = await postmasterPid(join(dataDir, 'pgdata'));
     expect(pid).toBeDefined();
-    const [created, ready, migrated, admin] = ['embedded PostgreSQL cluster created', 'embedded PostgreSQL server ready', 'migrations applied', 'admin API listening']
+    const order = ['embedded PostgreSQL cluster created', 'embedded PostgreSQL server ready', 'migrations applied', 'admin API listening']
       .map((message) => messages(daemon.output()).indexOf(message));
-    expect(created).toBeGreaterThanOrEqual(0);
-    expect([created, ready, migrated, admin]).toEqual([...[created, ready, migrated, admin]].sort((a, b) => a - b));
+    expect(order[0]).toBeGreaterThanOrEqual(0);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     // Loopback only: a Unix socket in pgdata, no TCP address (postmaster.pid: line 5 socket dir, line 6 address).
     const lines = (await readFile(join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n');
     expect(lines[4]).toBe(join(dataDir, 'pgdata'));
