@@ -6,7 +6,7 @@ import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import { directedText } from '../slack/mention.js';
 import { normalizeEvent, plainQuotes } from '../slack/normalize.js';
-import type { BotIdentity, CommandRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
+import type { BotIdentity, CommandRequest, InteractionRequest, Reply, ReplyFn, RequestHandler, SlackApi } from '../slack/types.js';
 import type { SlackCaller } from '../slack/web-client.js';
 import type { RecentKeys } from './dedupe.js';
 import type { EventLedger } from './event-ledger.js';
@@ -40,6 +40,7 @@ export interface InboundDeps {
  */
 export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDeps): Promise<void> {
   if (envelope.kind === 'slash_command') return handleSlashCommand(envelope, deps);
+  if (envelope.kind === 'interactive') return handleInteraction(envelope, deps);
   if (envelope.kind !== 'event') return;
   const drop = (reason: EventDropReason): void => deps.events.emit('event:dropped', deps.teamId, reason);
   const message = normalizeEvent(envelope.event, deps.identity);
@@ -95,6 +96,57 @@ async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'sl
   await withTimeout(handled, SLASH_ACK_BUDGET_MS, undefined);
   await ackEmpty();
   await handled;
+}
+
+async function handleInteraction(envelope: Extract<InboundEnvelope, { kind: 'interactive' }>, deps: InboundDeps): Promise<void> {
+  const handler = deps.handler.handleInteraction?.bind(deps.handler);
+  let isAcked = false;
+  const ack = async (response?: Readonly<Record<string, unknown>>): Promise<void> => {
+    if (isAcked) return;
+    isAcked = true;
+    await envelope.ack(response);
+  };
+  const interaction = toInteraction(envelope.payload, deps.teamId);
+  if (!handler || !interaction) {
+    await ack();
+    deps.events.emit('event:dropped', deps.teamId, interaction ? 'not_for_bot' : 'malformed');
+    return;
+  }
+  const startedAt = performance.now();
+  const handled = (async () => {
+    try {
+      await handler({ interaction, bot: deps.identity, slack: deps.slack, signal: deps.signal, ack });
+      deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'ok');
+    } catch (error) {
+      const ref = randomBytes(4).toString('hex');
+      deps.logger.error({ err: error, ref, userId: interaction.userId, interaction: interaction.type }, 'interaction handler failed');
+      deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
+      await ack();
+      if (interaction.responseUrl) {
+        await postToResponseUrl(interaction.responseUrl, { text: `Sorry, something went wrong while handling that. (ref ${ref})` }, deps.signal)
+          .catch((replyError: unknown) => deps.logger.warn({ err: replyError, ref }, 'could not send the error reply'));
+      }
+    }
+  })();
+  // Slack wants the ack within 3 s: a form's answer rides in it when the handler is quick enough.
+  await withTimeout(handled, SLASH_ACK_BUDGET_MS, undefined);
+  await ack();
+  await handled;
+}
+
+/** The fields every handler needs, read once; undefined when the payload names no user. */
+function toInteraction(payload: Readonly<Record<string, unknown>>, teamId: string): InteractionRequest | undefined {
+  const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  const field = (object: unknown, key: string): unknown => (typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[key] : undefined);
+  const userId = str(field(payload.user, 'id'));
+  const type = str(payload.type);
+  if (!userId || !type) return undefined;
+  return {
+    teamId, userId, type, payload,
+    triggerId: str(payload.trigger_id),
+    responseUrl: str(payload.response_url),
+    channelId: str(field(payload.channel, 'id')) ?? str(field(payload.container, 'channel_id')),
+  };
 }
 
 async function runHandler(request: CommandRequest, reply: ReplyFn, deps: InboundDeps): Promise<void> {

@@ -161,7 +161,8 @@ export class Worker implements ConnectionMember {
       return;
     }
     const receivedAt = performance.now();
-    if (envelope.kind !== 'slash_command') void envelope.ack().then(() => this.deps.events.emit('event:acked', this.teamId, performance.now() - receivedAt));
+    // Slash commands and interactions ack with their answer (inbound.ts); everything else at once.
+    if (envelope.kind !== 'slash_command' && envelope.kind !== 'interactive') void envelope.ack().then(() => this.deps.events.emit('event:acked', this.teamId, performance.now() - receivedAt));
     this.#lastEventAt = Date.now();
     const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
     this.#ring.record(this.#lastEventAt, type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');

@@ -49,6 +49,12 @@ export type ReplyFn = (reply: Reply) => Promise<void>;
 
 /** Web API calls a command may need, done with the workspace's own bot token. */
 export interface SlackApi {
+  /**
+   * Any Web API method with the workspace's bot token (`views.open`, `chat.update`,
+   * `conversations.open`…). Resolves to Slack's answer; rejects with WebClient's
+   * error codes (classify with `classifySlackError`). Never retried inside.
+   */
+  call<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>): Promise<T>;
   /** `users.info`: whether the user is a workspace admin or owner, plus a display name. */
   userInfo(userId: string): Promise<{ readonly isAdmin: boolean; readonly name: string; readonly tz?: string }>;
   /** The workspace's time zone as an IANA name (from the team, else UTC). */
@@ -64,8 +70,49 @@ export interface RequestContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A Slack interactivity payload (`block_actions`, `view_submission`,
+ * `view_closed`, …) from a workspace's connection or HTTP endpoint.
+ */
+export interface InteractionRequest {
+  readonly teamId: string;
+  /** Who clicked or submitted. */
+  readonly userId: string;
+  /** Slack's payload `type`, e.g. `block_actions`. */
+  readonly type: string;
+  /** The payload as Slack sent it (`actions`, `view`, `message`, …). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** For `views.open`: single use, valid for 3 s after the click or command. */
+  readonly triggerId: string | undefined;
+  /** Where an ephemeral answer to a click goes (absent for `view_submission` from a modal). */
+  readonly responseUrl: string | undefined;
+  /** The channel of the clicked message, when there is one. */
+  readonly channelId: string | undefined;
+}
+
+/** Everything a handler needs for one interaction. */
+export interface InteractionContext {
+  readonly interaction: InteractionRequest;
+  readonly bot: BotIdentity;
+  readonly slack: SlackApi;
+  readonly signal: AbortSignal;
+  /**
+   * Acknowledges the interaction, once; later calls do nothing. A
+   * `view_submission` response (`{response_action: 'errors', errors: {block_id: message}}`,
+   * `update`, `push`, `clear`) rides in it; an empty ack closes the form. When
+   * the handler has not acked within about 2 s the fleet acks empty for it
+   * (Slack wants the ack within 3 s).
+   */
+  ack(response?: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
 /** The dispatcher as fleet/ sees it: one call per bot-directed request. */
 export interface RequestHandler {
   /** Handles one request. Resolves when the reply is sent; rejects only on a bug. */
   handle(context: RequestContext): Promise<void>;
+  /**
+   * Handles one interaction (buttons, forms). Optional: without it the fleet
+   * acks interactions empty and drops them. Rejects only on a bug.
+   */
+  handleInteraction?(context: InteractionContext): Promise<void>;
 }

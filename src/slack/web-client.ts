@@ -70,6 +70,7 @@ interface UsersInfo { user?: { is_admin?: boolean; is_owner?: boolean; is_primar
 /** The `SlackApi` commands see, over one workspace's caller. */
 export function slackApiFor(slack: SlackCaller): SlackApi {
   return {
+    call: (method, params) => slack.call(method, params),
     async userInfo(userId) {
       const { user } = await slack.call<UsersInfo>('users.info', { user: userId });
       return {
