@@ -73,6 +73,8 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
     expect(lines[4]).toBe(join(dataDir, 'pgdata'));
     expect(lines[5]).toBe('');
     expect((await stat(join(dataDir, 'postgres-password'))).mode & 0o777).toBe(0o600);
+    // Nothing of flotilla's environment (tokens, keys) reaches the server's processes.
+    expect(await readFile(`/proc/${pid}/environ`, 'utf8')).not.toContain('FLOTILLA_');
     if (process.getuid?.() === 0) {
       // PostgreSQL refuses root: the server runs as the unprivileged `postgres` user, which owns pgdata.
       const postgresUid = Number(execFileSync('id', ['-u', 'postgres']).toString());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PostgresBinaries } from './binaries.js';
 import { EmbeddedServerError } from './errors.js';
+import { serverEnvironment } from './postmaster.js';
 import { asUser, giveTo, type ServerUser } from './server-user.js';
 
 /** The superuser initdb creates; the daemon connects as it. */
@@ -72,7 +73,7 @@ export async function createCluster(pgdata: string, binaries: PostgresBinaries, 
 
 function runInitdb(initdb: string, args: string[], user: ServerUser): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(initdb, args, { ...asUser(user), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(initdb, args, { ...asUser(user), stdio: ['ignore', 'pipe', 'pipe'], env: serverEnvironment() });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });

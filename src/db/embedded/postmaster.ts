@@ -102,7 +102,7 @@ export async function spawnPostgres(options: SpawnOptions, timeoutMs = 60_000): 
   let child: ChildProcess;
   try {
     child = spawn(options.binaries.postgres, ['-D', options.pgdata, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
-      ...asUser(options.user), detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, LC_MESSAGES: 'C' },
+      ...asUser(options.user), detached: true, stdio: ['ignore', log.fd, log.fd], env: serverEnvironment(),
     });
   } finally {
     await log.close(); // the child has its own copy of the descriptor
@@ -143,6 +143,15 @@ export async function stopPid(pid: number, timeoutMs = 30_000): Promise<void> {
       await delay(20);
     }
   }
+}
+
+/**
+ * The environment of the server's processes: nothing of flotilla's own (its
+ * tokens and keys may be in it, and as root the server runs as another user,
+ * who could read them in /proc/<pid>/environ).
+ */
+export function serverEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
 }
 
 /** The last FATAL/PANIC/ERROR lines of the server's log, for a one-line reason. */
