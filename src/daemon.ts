@@ -35,6 +35,12 @@ export interface DaemonOptions {
   readonly instanceId?: string;
   /** Shown by `/healthz`, `flotilla status` and the `flotilla_info` metric. */
   readonly version?: string;
+  /**
+   * The embedded server, already started by the caller (`flotilla start` starts it while the
+   * daemon's modules load); the daemon owns it from then on and stops it last. Unset with no
+   * DATABASE_URL: the daemon starts it itself.
+   */
+  readonly server?: EmbeddedServer;
   /** How the embedded server (no DATABASE_URL) runs: tests add settings or hold its restarts. */
   readonly embedded?: Pick<EmbeddedServerOptions, 'settings' | 'beforeRestart' | 'osUser' | 'listen'>;
 }
@@ -69,9 +75,8 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
-    const server = config.databaseUrl === undefined
-      ? await EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner', ...options.embedded })
-      : undefined;
+    const server = config.databaseUrl !== undefined ? undefined
+      : options.server ?? (await EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner', ...options.embedded }));
     const db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger }).catch(async (error: unknown) => {
       await server?.stop();
       throw error;

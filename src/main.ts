@@ -64,9 +64,17 @@ async function start(): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The embedded server starts (a process of its own) while the daemon's modules load.
+  const serverStart = config.databaseUrl !== undefined ? undefined
+    : import('./db/embedded-server.js').then(({ EmbeddedServer }) => EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner' }));
+  serverStart?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   try {
-    const { Daemon } = await import('./daemon.js');
-    daemon = await Daemon.start({ config, logger, version });
+    const { Daemon } = await import('./daemon.js').catch(async (error: unknown) => {
+      await (await serverStart?.catch(() => undefined))?.stop();
+      throw error;
+    });
+    const server = await serverStart;
+    daemon = await Daemon.start({ config, logger, version, ...(server ? { server } : {}) });
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
     process.stderr.write(`flotilla: could not start: ${redactSecrets(errorMessage(error))}\n`);
