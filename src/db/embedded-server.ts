@@ -108,12 +108,6 @@ export class EmbeddedServer {
   get state(): EmbeddedServerState { return this.#state; }
   /** The server's pid, while one we started runs. */
   get pid(): number | undefined { return this.#child?.pid; }
-  /** A connection string without the password, for logs and operators. */
-  get displayUrl(): string {
-    const { host, port, user, database } = this.connection;
-    return this.#listen.kind === 'socket' ? `postgresql://${user}@/${database}?host=${host}&port=${port}` : `postgresql://${user}@${host}:${port}/${database}`;
-  }
-
   /** Releases the owner lock and fast-stops a server we started; resolves once it has exited. Idempotent. */
   stop(): Promise<void> {
     return (this.#stopping ??= (async () => {
