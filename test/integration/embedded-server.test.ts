@@ -7,9 +7,12 @@ import { spawnFlotilla, type Spawned } from '../support/process.js';
 import { stopEmbeddedServer, postmasterPid } from '../support/embedded.js';
 import { until } from '../support/until.js';
 
-/** Log lines (JSON) of a process's output, by message. */
+/** Log lines (JSON) of a process's output: message and time. */
+function entries(output: string): Array<{ msg: string; time: number }> {
+  return output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; time: number });
+}
 function messages(output: string): string[] {
-  return output.split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+  return entries(output).map((entry) => entry.msg);
 }
 
 /** The uid a process runs as (Linux). */
@@ -86,10 +89,16 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
 
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
-    const after = messages(daemon.output());
-    // Last: after the daemon drained and closed everything else.
-    expect(after.slice(-2)).toEqual(['embedded PostgreSQL server stopped', 'stopped']);
-    expect(after.indexOf('stopping')).toBeLessThan(after.indexOf('embedded PostgreSQL server stopped'));
+    // Last: after the daemon drained and closed everything else. By the lines' times: pino's
+    // asynchronous writes may swap the last two lines when the process exits right after them.
+    const after = entries(daemon.output());
+    const at = (msg: string): number => after.find((entry) => entry.msg === msg)?.time ?? Number.NaN;
+    const serverStoppedAt = at('embedded PostgreSQL server stopped');
+    for (const entry of after.filter((e) => e.msg !== 'stopped' && e.msg !== 'embedded PostgreSQL server stopped')) {
+      expect(entry.time).toBeLessThanOrEqual(serverStoppedAt);
+    }
+    expect(at('stopping')).toBeLessThanOrEqual(serverStoppedAt);
+    expect(at('stopped')).toBeGreaterThanOrEqual(serverStoppedAt);
     expect(isAlive(pid!)).toBe(false);
     expect(await postmasterPid(join(dataDir, 'pgdata'))).toBeUndefined();
   });
