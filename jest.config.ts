@@ -2,7 +2,8 @@ import type { Config } from 'jest';
 
 /**
  * Tests run as ES modules, transpiled by ts-jest without type-checking
- * (`npm run typecheck` does that, and CI runs it).
+ * (`npm run typecheck` does that, and CI runs it). One PostgreSQL server
+ * serves the whole run (global setup; see test/support/database.ts).
  */
 const config: Config = {
   testEnvironment: 'node',
@@ -14,6 +15,8 @@ const config: Config = {
     // isolatedModules (tsconfig) makes ts-jest transpile file by file, without type information.
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30_000,
   maxWorkers: 2,
 };

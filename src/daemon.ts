@@ -8,6 +8,7 @@ import { WorkspaceService } from './admin/workspace-service.js';
 import { createCommandHandler, type CommandDefinition } from './commands/index.js';
 import type { Config } from './config.js';
 import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
+import { EmbeddedServer, type EmbeddedServerOptions } from './db/embedded-server.js';
 import { migrateToLatest } from './db/migrate.js';
 import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
@@ -35,6 +36,14 @@ export interface DaemonOptions {
   readonly instanceId?: string;
   /** Shown by `/healthz`, `flotilla status` and the `flotilla_info` metric. */
   readonly version?: string;
+  /**
+   * The embedded server, already started by the caller (`flotilla start` starts it while the
+   * daemon's modules load); the daemon owns it from then on and stops it last. Unset with no
+   * DATABASE_URL: the daemon starts it itself.
+   */
+  readonly server?: EmbeddedServer;
+  /** How the embedded server (no DATABASE_URL) runs: tests add settings or hold its restarts. */
+  readonly embedded?: Pick<EmbeddedServerOptions, 'settings' | 'beforeRestart' | 'osUser' | 'listen'>;
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -42,13 +51,16 @@ const KEEP_PROCESSED_MS = 24 * 60 * 60_000;
 
 /**
  * The composition root: the only place that wires database, fleet, commands
- * and admin together. `Daemon.start` migrates and starts; `stop()` drains and
- * closes everything once (idempotent).
+ * and admin together. `Daemon.start` starts the embedded PostgreSQL server
+ * first (when DATABASE_URL is unset), migrates and starts the rest; `stop()`
+ * drains and closes everything once (idempotent), that server last.
  */
 export class Daemon {
   #stopping: Promise<void> | undefined;
 
   private constructor(
+    /** flotilla's own PostgreSQL server, when DATABASE_URL is unset. */
+    readonly server: EmbeddedServer | undefined,
     readonly db: Database,
     readonly supervisor: Supervisor,
     readonly workspaces: WorkspaceService,
@@ -64,7 +76,12 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+    const server = config.databaseUrl !== undefined ? undefined
+      : options.server ?? (await EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner', ...options.embedded }));
+    const db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger }).catch(async (error: unknown) => {
+      await server?.stop();
+      throw error;
+    });
     // A stack: undone last-registered first, on stop and on a failed start alike.
     const cleanups: Array<() => Promise<void> | void> = [];
     try {
@@ -111,7 +128,9 @@ export class Daemon {
       cleanups.push(() => stats.close());
       await supervisor.start();
       cleanups.push(() => ledger.flush(), () => supervisor.stop());
-      const unlisten = await db.listen(WORKSPACES_CHANNEL, () => void supervisor.reconcile());
+      // A LISTEN connection restored after an outage missed what was notified meanwhile: catch up at once.
+      const reconcile = (): void => void supervisor.reconcile();
+      const unlisten = await db.listen(WORKSPACES_CHANNEL, reconcile, reconcile);
       cleanups.push(unlisten);
       const pruner = setInterval(() => {
         processed.prune(new Date(Date.now() - KEEP_PROCESSED_MS)).catch((error: unknown) => logger.warn({ err: error }, 'prune failed'));
@@ -125,7 +144,7 @@ export class Daemon {
         version: options.version ?? '0.0.0-dev', instanceId, logger,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
-      const daemon = new Daemon(db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
+      const daemon = new Daemon(server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
       const count = supervisor.statuses().length;
       logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
       if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
@@ -133,16 +152,18 @@ export class Daemon {
     } catch (error) {
       await runCleanups(cleanups, logger);
       await db.close();
+      await server?.stop();
       throw error;
     }
   }
 
-  /** Stops taking events, drains in-flight handlers, closes sockets and the database. Idempotent. */
+  /** Stops taking events, drains in-flight handlers, closes sockets and the database, then stops the embedded server. Idempotent. */
   stop(): Promise<void> {
     return (this.#stopping ??= (async () => {
       this.logger.info('stopping');
       await runCleanups(this.cleanups, this.logger);
       await this.db.close();
+      await this.server?.stop(); // last: everything that used it has stopped
       this.logger.info('stopped');
     })());
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FlotillaError, InvalidInputError, NotFoundError, SlackCallError } from '../lib/errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { FlotillaError, InvalidInputError, NotFoundError, SlackCallError, TemporarilyUnavailableError } from '../lib/errors.js';
 import { redactSecrets } from '../lib/logger.js';
 import type { ErrorBody } from './api-types.js';
 
@@ -31,6 +32,10 @@ export function toErrorReply(error: unknown): ErrorReply {
     return SLACK_UNAVAILABLE.test(error.slackError)
       ? reply(502, error.code, `${error.message} (Slack is unavailable or rate limiting; try again)`)
       : reply(422, error.code, error.message);
+  }
+  // After Slack's own failures: what is left unreachable is the database (a repository call).
+  if (error instanceof TemporarilyUnavailableError || isDatabaseUnavailable(error)) {
+    return reply(503, 'flotilla_unavailable', 'the database is temporarily unavailable; try again shortly');
   }
   const fastifyError = (error ?? {}) as FastifyLikeError;
   if (Array.isArray(fastifyError.validation)) {

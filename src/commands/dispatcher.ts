@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { TemporarilyUnavailableError } from '../lib/errors.js';
 import type { Reply, RequestContext, RequestHandler } from '../slack/types.js';
 import type { CommandContext, CommandDefinition } from './command.js';
 import { afterFirstWord, closest, tokenize } from './tokenize.js';
@@ -6,7 +8,9 @@ import { afterFirstWord, closest, tokenize } from './tokenize.js';
  * Routes a request's first word to a command. An empty request gets the help
  * text; an unknown word gets "did you mean" naming the closest command (or
  * command and subcommand, e.g. `task list`); errors a command throws
- * propagate (the fleet answers them with a reference).
+ * propagate (the fleet answers them with a reference), a database that
+ * cannot be reached as TemporarilyUnavailableError (commands without data,
+ * such as help and ping, never touch it and keep answering).
  */
 export function createDispatcher<Services>(
   commands: readonly CommandDefinition<Services>[],
@@ -42,7 +46,11 @@ export function createDispatcher<Services>(
         reply,
         usage: () => reply(`Usage:\n${command.usage.split('\n').map((line) => `\`${line}\``).join('\n')}`),
       };
-      await command.run(commandContext);
+      try {
+        await command.run(commandContext);
+      } catch (error) {
+        throw isDatabaseUnavailable(error) ? new TemporarilyUnavailableError('database', { cause: error }) : error;
+      }
     },
   };
 }

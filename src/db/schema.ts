@@ -27,7 +27,7 @@ export interface WorkspacesTable {
 }
 
 export interface WorkspaceRemovalsTable {
-  /** bigint identity: pg returns int8 as a string (and so does our PGlite setup). */
+  /** bigint identity: pg returns int8 as a string. */
   id: GeneratedAlways<string>;
   team_id: string;
   team_name: string;

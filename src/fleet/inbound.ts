@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { withTimeout } from '../lib/abort.js';
+import { TemporarilyUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
@@ -168,9 +169,15 @@ async function runHandler(request: CommandRequest, reply: ReplyFn, deps: Inbound
       return;
     }
     const ref = randomBytes(4).toString('hex');
-    deps.logger.error({ err: error, ref, userId: request.userId, channelId: request.channelId }, 'command handler failed');
-    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
-    await reply({ text: `Sorry, something went wrong while handling that. (ref ${ref})` }).catch((replyError: unknown) => {
+    const isUnavailable = error instanceof TemporarilyUnavailableError;
+    const where = { err: error, ref, userId: request.userId, channelId: request.channelId };
+    if (isUnavailable) deps.logger.warn(where, `command not run: the ${error.what} is unreachable`);
+    else deps.logger.error(where, 'command handler failed');
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, isUnavailable ? 'unavailable' : 'error');
+    const text = isUnavailable
+      ? `Sorry, that is temporarily unavailable: I cannot reach my ${error.what}. Please try again in a minute. (ref ${ref})`
+      : `Sorry, something went wrong while handling that. (ref ${ref})`;
+    await reply({ text }).catch((replyError: unknown) => {
       deps.logger.warn({ err: replyError, ref }, 'could not send the error reply');
     });
   }

@@ -37,6 +37,18 @@ export class SlackCallError extends FlotillaError {
   }
 }
 
+/**
+ * Something a request needs (the database) cannot be reached right now: the
+ * request is answered "temporarily unavailable", never as a bug, and nothing
+ * is given up for good (what is owed is retried by its owner).
+ */
+export class TemporarilyUnavailableError extends FlotillaError {
+  readonly code = 'flotilla_unavailable';
+  constructor(readonly what: string, options?: { cause?: unknown }) {
+    super(`the ${what} is temporarily unavailable`, options);
+  }
+}
+
 /** Best-effort text of any thrown value, for logs and replies. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -53,7 +53,7 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     globex = slack.createWorkspace({ name: 'Globex' });
     env = {
       FLOTILLA_DATA_DIR: db.dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
-      LOG_LEVEL: 'trace', ...(db.url ? { DATABASE_URL: db.url } : {}),
+      LOG_LEVEL: 'trace', DATABASE_URL: db.url,
     };
     daemon = spawnFlotilla(['start'], env, { cwd: tmpdir() });
     await until(() => access(join(db.dataDir, 'admin-url')).then(() => true, () => false), 30_000, 'the daemon listening');

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { CommandDefinition } from '../../src/commands/index.js';
 import { loadConfig } from '../../src/config.js';
-import { Daemon } from '../../src/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/daemon.js';
 import { SlackEmulator, type EmulatedWorkspace } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -27,9 +27,18 @@ export interface HarnessOptions {
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
   readonly env?: Record<string, string>;
   readonly pingTimeoutMs?: number;
+  /**
+   * `test` (default): a fresh database on the run's test server (DATABASE_URL set).
+   * `embedded`: no DATABASE_URL: the daemon runs its own PostgreSQL server in the data dir, as `flotilla start` does.
+   */
+  readonly database?: 'test' | 'embedded';
+  /** Rewrites the test database's URL before the daemon gets it (e.g. to go through a TCP proxy). */
+  readonly databaseUrl?: (url: string) => string;
+  /** How that embedded server runs (e.g. a hold on its restarts). */
+  readonly embedded?: DaemonOptions['embedded'];
 }
 
-/** The daemon against a fresh emulator and a fresh database (embedded, or TEST_DATABASE_URL's server). */
+/** The daemon against a fresh emulator and a fresh database (the run's test server, or its own embedded one). */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await SlackEmulator.start({ serverPingIntervalMs: 1_000 });
   const db = await createTestDatabase();
@@ -47,12 +56,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FLOTILLA_SHUTDOWN_GRACE_MS: '5000',
     LOG_LEVEL: 'debug',
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
-    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
     ...options.env,
   });
   const logger = createLogger({ level: 'debug', destination });
   const startDaemon = (): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
+    ...(options.embedded ? { embedded: options.embedded } : {}),
   });
   let daemon = await startDaemon();
   const state = (teamId: string): string | undefined => daemon.supervisor.worker(teamId)?.status().state;

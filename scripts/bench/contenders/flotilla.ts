@@ -1,6 +1,6 @@
 /**
  * flotilla as it runs in production: the real Daemon (supervisor, workers, dispatcher, database),
- * workspaces as rows in its database. Embedded PGlite in a temp dir unless DATABASE_URL is set.
+ * workspaces as rows in its database: its own embedded PostgreSQL server in a temp dir unless DATABASE_URL is set.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { tuneGarbageCollector } from '../../../src/lib/gc-tuning.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
 import type { BenchWorkspace } from '../emulator-child.js';
+import { treeMemory } from '../footprint.js';
 import { until, type Contender } from './contender.js';
 
 /** Rows per INSERT when loading workspaces in bulk. */
@@ -120,7 +121,13 @@ export class FlotillaContender implements Contender {
     const t0 = performance.now();
     const rows = await this.#need().repo.list({ enabledOnly: true });
     const listMs = Math.round((performance.now() - t0) * 100) / 100;
-    return { reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length };
+    // The embedded server's processes are not in this process's RSS: report them beside it.
+    const serverPid = this.#need().server?.pid;
+    const server = serverPid === undefined ? null : await treeMemory(serverPid);
+    return {
+      reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length,
+      embeddedServer: server === null ? null : { processes: server.processes, pssMb: Math.round(server.pssKb / 102.4) / 10, rssMb: Math.round(server.rssKb / 102.4) / 10 },
+    };
   }
 
   transitionsToConnected(): number {
