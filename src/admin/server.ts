@@ -7,6 +7,7 @@ import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
 import { toErrorReply } from './http-errors.js';
 import type { FleetMetrics } from './metrics.js';
+import { registerTeamDataRoutes, type TeamDataSources } from './team-data-routes.js';
 import type { WorkspaceService } from './workspace-service.js';
 
 export interface AdminServerOptions {
@@ -23,6 +24,8 @@ export interface AdminServerOptions {
   readonly version: string;
   readonly instanceId: string;
   readonly logger: Logger;
+  /** The team's own data (leave, tasks) for `/v1/workspaces/:team/leave|tasks`; absent = no such routes. */
+  readonly teamData?: TeamDataSources;
 }
 
 /** A listening admin server. */
@@ -74,6 +77,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415, not a confusing schema error
   installHooks(app, options, logger);
   installRoutes(app, options);
+  if (options.teamData) registerTeamDataRoutes(app, options.teamData);
   await app.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     throw new Error(`admin API cannot listen on ${options.host}:${options.port}${code === 'EADDRINUSE' ? ': address in use (set FLOTILLA_ADMIN_ADDR)' : ''}`, { cause: error });

@@ -1,4 +1,4 @@
-import type { BotIdentity, CommandRequest, Reply, SlackApi } from '../slack/types.js';
+import type { BotIdentity, CommandRequest, InteractionRequest, Reply, SlackApi } from '../slack/types.js';
 
 /** What a command sees: its arguments and a way to answer, never a transport. */
 export interface CommandContext<Services = unknown> {
@@ -18,6 +18,27 @@ export interface CommandContext<Services = unknown> {
   usage(): Promise<void>;
 }
 
+/** What a command family's interaction handler sees: the click or submission, and its one ack. */
+export interface InteractionCommandContext<Services = unknown> {
+  readonly interaction: InteractionRequest;
+  readonly teamId: string;
+  /** Who clicked or submitted. */
+  readonly userId: string;
+  readonly bot: BotIdentity;
+  readonly slack: SlackApi;
+  readonly services: Services;
+  readonly signal: AbortSignal;
+  /** Acknowledges once (a `view_submission` answer rides in it); later calls do nothing. */
+  ack(response?: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** The buttons and forms a command family owns: clicks by `action_id`, submissions by the view's `callback_id`. */
+export interface CommandInteractions<Services = unknown> {
+  readonly actionIds?: readonly string[];
+  readonly callbackIds?: readonly string[];
+  handle(context: InteractionCommandContext<Services>): Promise<void>;
+}
+
 /** One command family (`task`, `plan`, …). */
 export interface CommandDefinition<Services = unknown> {
   readonly name: string;
@@ -29,6 +50,8 @@ export interface CommandDefinition<Services = unknown> {
   readonly examples?: readonly string[];
   /** Second words it understands (`add`, `list`…), so a typo of both words still finds it. */
   readonly subcommands?: readonly string[];
+  /** Buttons and forms it owns (optional). */
+  readonly interactions?: CommandInteractions<Services>;
   run(context: CommandContext<Services>): Promise<void>;
 }
 

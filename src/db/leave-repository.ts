@@ -83,6 +83,8 @@ export interface LeaveStore {
   /** Cancels a pending request, or an approved one that is not over by `today`. */
   cancel(teamId: string, number: number, change: { by: string; at: Date; today: string }): Promise<ChangeLeaveResult>;
   history(teamId: string, number: number): Promise<LeaveHistoryEntry[]>;
+  /** The histories of several requests at once, by number (oldest entry first). */
+  histories(teamId: string, numbers: readonly number[]): Promise<Map<number, LeaveHistoryEntry[]>>;
   /** Approved leave covering `day`, by first day. */
   outOn(teamId: string, day: string): Promise<LeaveRecord[]>;
   recordApproverMessage(teamId: string, number: number, message: ApproverMessage): Promise<void>;
@@ -170,6 +172,16 @@ export class LeaveRepository implements LeaveStore {
     const rows = await this.#db.selectFrom('leave_history').select(['status', 'actor', 'note', 'at'])
       .where('team_id', '=', teamId).where('number', '=', number).orderBy('id').execute();
     return rows.map((row) => ({ status: row.status, actor: row.actor, note: row.note, at: row.at }));
+  }
+
+  async histories(teamId: string, numbers: readonly number[]): Promise<Map<number, LeaveHistoryEntry[]>> {
+    const byNumber = new Map<number, LeaveHistoryEntry[]>(numbers.map((n) => [n, []]));
+    for (let at = 0; at < numbers.length; at += 1_000) {
+      const rows = await this.#db.selectFrom('leave_history').select(['number', 'status', 'actor', 'note', 'at'])
+        .where('team_id', '=', teamId).where('number', 'in', numbers.slice(at, at + 1_000)).orderBy('id').execute();
+      for (const row of rows) byNumber.get(row.number)?.push({ status: row.status, actor: row.actor, note: row.note, at: row.at });
+    }
+    return byNumber;
   }
 
   async outOn(teamId: string, day: string): Promise<LeaveRecord[]> {

@@ -15,13 +15,11 @@ export interface WorkspaceSettings {
   readonly leaveTypes: readonly string[];
   readonly isSummaryEnabled: boolean;
   readonly approvers: readonly string[];
-  /** When the whole member list was last read from Slack (`users.list`) into the users cache. */
-  readonly usersListedAt: Date | null;
 }
 
 export const DEFAULT_SETTINGS: Omit<WorkspaceSettings, 'teamId'> = {
   timeZone: null, summaryChannel: null, summaryTime: '09:00', workdays: [1, 2, 3, 4, 5],
-  leaveTypes: ['vacation', 'sick', 'personal'], isSummaryEnabled: true, approvers: [], usersListedAt: null,
+  leaveTypes: ['vacation', 'sick', 'personal'], isSummaryEnabled: true, approvers: [],
 };
 
 /** A change of settings; omitted fields keep their value. */
@@ -45,7 +43,6 @@ export interface Holiday {
 export interface SettingsStore {
   get(teamId: string): Promise<WorkspaceSettings>;
   update(teamId: string, patch: SettingsPatch, by: string): Promise<WorkspaceSettings>;
-  markUsersListed(teamId: string, at: Date): Promise<void>;
   /** Teams whose summary is on and has a channel. */
   summaryTeams(): Promise<WorkspaceSettings[]>;
   /** Adds or renames the holiday on `day`; resolves to whether it was new. */
@@ -99,12 +96,6 @@ export class SettingsRepository implements SettingsStore {
     return this.get(teamId);
   }
 
-  async markUsersListed(teamId: string, at: Date): Promise<void> {
-    await this.#db.insertInto('workspace_settings').values({ team_id: teamId, users_listed_at: at })
-      .onConflict((oc) => oc.column('team_id').doUpdateSet({ users_listed_at: at }))
-      .execute();
-  }
-
   async summaryTeams(): Promise<WorkspaceSettings[]> {
     const rows = await this.#db.selectFrom('workspace_settings').selectAll()
       .where('is_summary_enabled', '=', true).where('summary_channel', 'is not', null).orderBy('team_id').execute();
@@ -139,6 +130,5 @@ function toSettings(teamId: string, row: Selectable<WorkspaceSettingsTable> | un
   return {
     teamId, timeZone: row.time_zone, summaryChannel: row.summary_channel, summaryTime: row.summary_time,
     workdays: row.workdays, leaveTypes: row.leave_types, isSummaryEnabled: row.is_summary_enabled, approvers,
-    usersListedAt: row.users_listed_at,
   };
 }

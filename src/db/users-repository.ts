@@ -25,6 +25,9 @@ export interface UserCacheStore {
   put(users: readonly CachedUser[]): Promise<void>;
   /** Active, human workspace admins and owners, by id. */
   admins(teamId: string): Promise<CachedUser[]>;
+  /** When the whole member list was last read from Slack into the cache (null: never). */
+  listedAt(teamId: string): Promise<Date | null>;
+  markListed(teamId: string, at: Date): Promise<void>;
 }
 
 /** The users cache in PostgreSQL (`users`, primary key team and user). */
@@ -64,6 +67,17 @@ export class UsersRepository implements UserCacheStore {
       .where((eb) => eb.or([eb('is_admin', '=', true), eb('is_owner', '=', true)]))
       .where('is_bot', '=', false).where('is_deleted', '=', false).orderBy('user_id').execute();
     return rows.map(toUser);
+  }
+
+  async listedAt(teamId: string): Promise<Date | null> {
+    const row = await this.#db.selectFrom('workspace_settings').select('users_listed_at').where('team_id', '=', teamId).executeTakeFirst();
+    return row?.users_listed_at ?? null;
+  }
+
+  async markListed(teamId: string, at: Date): Promise<void> {
+    await this.#db.insertInto('workspace_settings').values({ team_id: teamId, users_listed_at: at })
+      .onConflict((oc) => oc.column('team_id').doUpdateSet({ users_listed_at: at }))
+      .execute();
   }
 }
 
