@@ -1,4 +1,5 @@
 import type { LeaveRecord } from '../db/leave-repository.js';
+import { defuse } from './blocks.js';
 import type { Reply } from '../slack/types.js';
 import { checkLeaveFields, type LeaveField, type LeaveFields } from './leave-args.js';
 import { approverMessage, mention, requestSummary, whenText, workingDays } from './leave-view.js';
@@ -111,8 +112,8 @@ export async function decideLeave(actor: Actor, number: number, status: 'approve
   if (result.kind === 'unchanged') return { kind: 'already', request: result.request, timeZone: calendar.today.timeZone };
   await afterChange(actor, result.request, calendar);
   const today = todayIn(calendar.today);
-  const verdict = status === 'approved' ? 'approved' : `rejected${note ? `: "${note}"` : ''}`;
-  const text = `Your leave #${number} (${requestSummary(result.request, today, await daysOf(actor, result.request, calendar))}) was ${verdict} by ${mention(actor.userId)}.`;
+  const why = status === 'rejected' && note ? `: "${defuse(note)}"` : '';
+  const text = `Your leave #${number} (${requestSummary(result.request, today, await daysOf(actor, result.request, calendar))}) was ${status} by ${mention(actor.userId)}${why}.`;
   await bestEffort(actor, 'DM the requester', () => sendDm(actor, result.request.userId, { text }), { userId: result.request.userId, leave: number });
   return { kind: 'decided', request: result.request };
 }
