@@ -7,6 +7,7 @@ import { person } from './people.js';
 
 // Wednesday 14 May 2025, 10:00 UTC.
 const NOW = new Date('2025-05-14T10:00:00Z');
+let clock = NOW;
 
 describe('settings, holidays and out', () => {
   let h: Harness;
@@ -16,11 +17,12 @@ describe('settings, holidays and out', () => {
   let admin: Member;
   let bob: Member;
   let carol: Member;
+  let team: string; // the summary channel: its own, so a summary never lands among the replies in #general
 
   const settingsRow = (teamId: string) => h.daemon.db.kysely.selectFrom('workspace_settings').selectAll().where('team_id', '=', teamId).executeTakeFirst();
 
   beforeAll(async () => {
-    h = await startHarness({ now: () => NOW });
+    h = await startHarness({ now: () => clock });
     acme = h.slack.createWorkspace({ name: 'Acme' });
     globex = h.slack.createWorkspace({ name: 'Globex', timeZone: 'Asia/Tokyo' });
     await h.add(acme);
@@ -29,6 +31,7 @@ describe('settings, holidays and out', () => {
     admin = await person(h, acme, 'admin', { userId: acme.adminUserId });
     bob = await person(h, acme, 'bob');
     carol = await person(h, acme, 'carol');
+    team = h.slack.createChannel(acme.teamId, { name: 'team' }).channelId;
   });
   afterAll(async () => h?.stop());
 
@@ -46,7 +49,7 @@ describe('settings, holidays and out', () => {
   });
 
   it('lets only workspace admins and owners change settings; a refusal writes nothing', async () => {
-    const attempts = ['settings timezone Europe/Paris', `settings summary-channel <#${acme.generalChannelId}|general>`, 'settings summary-time 08:00',
+    const attempts = ['settings timezone Europe/Paris', `settings summary-channel <#${team}|team>`, 'settings summary-time 08:00',
       'settings workdays mon-sun', `settings approvers <@${alice.userId}>`, 'settings leave-types fun', 'settings summary off'];
     for (const text of attempts) expect((await ask(h, alice, text, 'dm')).text).toBe('Sorry, only workspace admins and owners can change settings.');
     expect(await settingsRow(acme.teamId)).toBeUndefined();
@@ -56,7 +59,7 @@ describe('settings, holidays and out', () => {
     const answers: Array<[string, string]> = [
       ['settings timezone europe/paris', 'Time zone set to Europe/Paris.'],
       ['settings timezone Mars/Olympus', '`Mars/Olympus` is not a time zone I know. Use an IANA name such as `Europe/Paris` or `America/New_York` (`slack` to follow Slack).\nUsage: `settings timezone <IANA zone, e.g. Europe/Paris>`'],
-      [`settings summary-channel <#${acme.generalChannelId}|general>`, `The daily summary goes to <#${acme.generalChannelId}>.`],
+      [`settings summary-channel <#${team}|team>`, `The daily summary goes to <#${team}>.`],
       ['settings summary-channel <#CNOPE12345>', 'I can\'t see <#CNOPE12345>. Invite me there first (`/invite @flotilla`).\nUsage: `settings summary-channel <#channel>`'],
       ['settings summary-time 9:30', 'The daily summary is posted at 09:30.'],
       ['settings summary-time 25:00', 'Give a 24-hour time such as `09:00` or `13:30`.\nUsage: `settings summary-time <HH:MM>`'],
@@ -75,7 +78,7 @@ describe('settings, holidays and out', () => {
     for (const [text, answer] of answers) expect((await ask(h, admin, text)).text).toBe(answer);
     const shown = (await ask(h, alice, 'settings')).text;
     expect(shown).toContain('• Time zone: Europe/Paris\n');
-    expect(shown).toContain(`• Daily "who is out" summary: off: <#${acme.generalChannelId}> at 09:30 on workdays that are not holidays`);
+    expect(shown).toContain(`• Daily "who is out" summary: off: <#${team}> at 09:30 on workdays that are not holidays`);
     expect(shown).toContain(`• Approvers: <@${bob.userId}>`);
     expect(await settingsRow(acme.teamId)).toMatchObject({ time_zone: 'Europe/Paris', summary_time: '09:30', leave_types: ['vacation', 'sick', 'parental'], is_summary_enabled: false, updated_by: admin.userId });
     expect((await ask(h, alice, 'leave tomorrow parental Newborn')).text).toMatch(/^Leave request #1: parental, Thu 15 May/);
@@ -87,6 +90,21 @@ describe('settings, holidays and out', () => {
     h.slack.updateUser(acme.teamId, carol.userId, { isAdmin: true, name: 'carol-admin' });
     await until(async () => (await h.daemon.db.kysely.selectFrom('users').select('is_admin').where('user_id', '=', carol.userId).executeTakeFirst())?.is_admin === true, 10_000, 'the cache refreshed');
     expect((await ask(h, carol, 'settings summary on')).text).toBe('The daily summary is on.');
+  });
+
+  it('asks Slack about a person again once the cached answer is a day old', async () => {
+    const infoCalls = (): number => h.slack.calls('users.info').filter((c) => c.teamId === acme.teamId).length;
+    await ask(h, admin, 'settings summary-time 09:30');
+    const before = infoCalls();
+    await ask(h, admin, 'settings summary-time 09:30');
+    expect(infoCalls()).toBe(before);
+    clock = new Date(NOW.getTime() + 25 * 60 * 60_000);
+    try {
+      await ask(h, admin, 'settings summary-time 09:30');
+      expect(infoCalls()).toBe(before + 1);
+    } finally {
+      clock = NOW;
+    }
   });
 
   it('keeps holidays (admins change them), skips them in working days, and names them in `out`', async () => {
