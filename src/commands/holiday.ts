@@ -2,7 +2,7 @@ import { contextLine, defuse, message, section } from './blocks.js';
 import { defineCommand } from './command.js';
 import { addDays, DATE_HELP, formatDate, looksLikeDate, parseDate, todayIn } from './parse.js';
 import { isWorkspaceAdmin, teamCalendar, type CommandServices, type TeamContext } from './services.js';
-import { closest } from './tokenize.js';
+import { findSubcommand, replyUnknownSubcommand, replyUsage, type SubcommandTable } from './subcommands.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   add: 'holiday add <date> <name>',
@@ -14,7 +14,7 @@ const MAX_NAME_CHARS = 100;
 type Handler = (context: TeamContext, args: readonly string[]) => Promise<void>;
 
 function usageOf(context: TeamContext, form: string, problem = ''): Promise<void> {
-  return context.reply(`${problem ? `${problem}\n` : ''}Usage: \`${USAGE[form]}\``);
+  return replyUsage(context, USAGE[form]!, problem);
 }
 
 /** The date in `word` (a bare weekday is the coming one), or undefined after answering why not. */
@@ -63,8 +63,9 @@ const remove: Handler = async (context, args) => {
   await context.reply(`Removed the holiday on ${formatDate(day, today)}: ${defuse(removed.name)}.`);
 };
 
-const HANDLERS: Readonly<Record<string, Handler>> = { add, list, remove };
-const ALIASES: Readonly<Record<string, string>> = { ls: 'list', delete: 'remove', rm: 'remove', new: 'add' };
+const SUBCOMMANDS: SubcommandTable<CommandServices> = {
+  family: 'holiday', handlers: { add, list, remove }, aliases: { ls: 'list', delete: 'remove', rm: 'remove', new: 'add' },
+};
 
 /** `holiday add|list|remove`: the workspace's holidays (no summary, not counted as working days). */
 export const holidayCommand = defineCommand<CommandServices>({
@@ -72,15 +73,12 @@ export const holidayCommand = defineCommand<CommandServices>({
   aliases: ['holidays'],
   usage: Object.values(USAGE).join('\n'),
   summary: 'The workspace\'s holidays (admins add and remove them).',
-  subcommands: Object.keys(HANDLERS),
+  subcommands: Object.keys(SUBCOMMANDS.handlers),
   examples: ['holiday add 2025-12-25 Christmas', 'holiday list', 'holiday remove 2025-12-25'],
   async run(context) {
     const [word, ...args] = context.args;
     if (word === undefined) return list(context, []);
-    const sub = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
-    const handler = HANDLERS[sub];
-    if (handler) return handler(context, args);
-    const guess = closest(sub, Object.keys(HANDLERS));
-    await context.reply(`I don't know \`holiday ${word}\`.${guess ? ` Did you mean \`holiday ${guess}\`?` : ''} Try \`help holiday\`.`);
+    const handler = findSubcommand(SUBCOMMANDS, word);
+    return handler ? handler(context, args) : replyUnknownSubcommand(context, SUBCOMMANDS, word);
   },
 });

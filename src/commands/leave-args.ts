@@ -1,4 +1,4 @@
-import type { HalfDay } from '../db/leave-repository.js';
+import type { HalfDay, LeaveRecord } from '../db/leave-repository.js';
 import { addDays, DATE_HELP, daysBetween, looksLikeDate, parseDate, weekdayNumber, type Today } from './parse.js';
 
 /** The longest reason a request may have. */
@@ -9,13 +9,7 @@ export const MAX_DAYS_BACK = 30;
 export const MAX_DAYS_AHEAD = 366;
 
 /** A leave request's fields, read from a command or a form. */
-export interface LeaveFields {
-  readonly from: string;
-  readonly to: string;
-  readonly halfDay: HalfDay | null;
-  readonly type: string;
-  readonly reason: string | null;
-}
+export type LeaveFields = Pick<LeaveRecord, 'from' | 'to' | 'halfDay' | 'type' | 'reason'>;
 
 /** Which form field a problem belongs to (the modal shows it there). */
 export type LeaveField = 'type' | 'from' | 'to' | 'half' | 'reason';

@@ -7,7 +7,7 @@ import { leaveInteractions } from './leave-interactions.js';
 import { applyButtonReply, overlapText, requestListReply, spanText } from './leave-view.js';
 import { parseTaskNumber, parseUserMention, todayIn } from './parse.js';
 import { displayNames, isWorkspaceAdmin, teamCalendar, type CommandServices, type TeamContext } from './services.js';
-import { closest } from './tokenize.js';
+import { findSubcommand, guessSubcommand, replyUnknownSubcommand, replyUsage, type SubcommandTable } from './subcommands.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   request: 'leave <from> [to <to>] [half am|pm] [<type>] [reason…]',
@@ -21,7 +21,7 @@ const USAGE: Readonly<Record<string, string>> = {
 type Handler = (context: TeamContext, args: readonly string[]) => Promise<void>;
 
 function usageOf(context: TeamContext, form: string, problem = ''): Promise<void> {
-  return context.reply(`${problem ? `${problem}\n` : ''}Usage: \`${USAGE[form]}\``);
+  return replyUsage(context, USAGE[form]!, problem);
 }
 
 /** `leave <from> …`: a request, checked and stored, or why not (nothing stored). */
@@ -112,8 +112,11 @@ function decide(status: 'approved' | 'rejected'): Handler {
   };
 }
 
-const HANDLERS: Readonly<Record<string, Handler>> = { list, cancel, approve: decide('approved'), reject: decide('rejected') };
-const ALIASES: Readonly<Record<string, string>> = { ls: 'list', withdraw: 'cancel', decline: 'reject' };
+const SUBCOMMANDS: SubcommandTable<CommandServices> = {
+  family: 'leave',
+  handlers: { list, cancel, approve: decide('approved'), reject: decide('rejected') },
+  aliases: { ls: 'list', withdraw: 'cancel', decline: 'reject' },
+};
 
 /** `leave …`: requests, the form, lists, withdrawals and decisions. */
 export const leaveCommand = defineCommand<CommandServices>({
@@ -121,19 +124,17 @@ export const leaveCommand = defineCommand<CommandServices>({
   aliases: ['pto', 'timeoff'],
   usage: Object.values(USAGE).join('\n'),
   summary: 'Ask for leave (or open the form), list requests, withdraw one, approve or reject (approvers).',
-  subcommands: Object.keys(HANDLERS),
+  subcommands: Object.keys(SUBCOMMANDS.handlers),
   examples: ['leave tomorrow', 'leave fri to tue vacation Family trip', 'leave 2025-06-02 half pm sick Dentist', 'leave list pending', 'leave approve 3'],
   interactions: leaveInteractions,
   async run(context) {
     const [word, ...args] = context.args;
     if (word === undefined) return form(context);
-    const sub = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
-    const handler = HANDLERS[sub];
+    const handler = findSubcommand(SUBCOMMANDS, word);
     if (handler) return handler(context, args);
-    const guess = /\d/.test(word) ? undefined : closest(sub, Object.keys(HANDLERS), 2);
-    if (guess && !(await looksLikeLeave(context, word))) {
-      return context.reply(`I don't know \`leave ${word}\`. Did you mean \`leave ${guess}\`? Try \`help leave\`.`);
-    }
+    // A typo of a second word (`leave lst`) is one; anything that reads as a date (`leave mon`) is a request.
+    const guess = /\d/.test(word) ? undefined : guessSubcommand(SUBCOMMANDS, word, 2);
+    if (guess && !(await looksLikeLeave(context, word))) return replyUnknownSubcommand(context, SUBCOMMANDS, word, guess);
     return request(context, context.args);
   },
 });

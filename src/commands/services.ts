@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { People } from '../slack/people.js';
 import type { TeamZones } from '../slack/team-zone.js';
 import type { SlackApi } from '../slack/types.js';
-import type { CommandContext } from './command.js';
+import type { ActingContext, CommandContext } from './command.js';
 import type { Today } from './parse.js';
 
 /**
@@ -36,12 +36,7 @@ export interface CommandServices {
 }
 
 /** The parts a command needs to act for one user of one team, whether it came as a command or as a click. */
-export interface Actor {
-  readonly teamId: string;
-  readonly userId: string;
-  readonly slack: SlackApi;
-  readonly services: CommandServices;
-}
+export type Actor = Pick<ActingContext<CommandServices>, 'teamId' | 'userId' | 'slack' | 'services'>;
 
 export type TeamContext = CommandContext<CommandServices>;
 

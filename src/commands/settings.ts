@@ -5,7 +5,7 @@ import { defineCommand } from './command.js';
 import { parseTime, parseUserMention } from './parse.js';
 import { isWorkspaceAdmin, teamCalendar, type CommandServices, type TeamContext } from './services.js';
 import { canonicalTimeZone, parseChannel, parseLeaveTypes, parseWorkdays, workdaysText } from './settings-args.js';
-import { closest } from './tokenize.js';
+import { replyUnknownSubcommand, replyUsage } from './subcommands.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   show: 'settings',
@@ -104,13 +104,10 @@ export const settingsCommand = defineCommand<CommandServices>({
     }
     const key = word.toLowerCase().replace(/_/g, '-');
     const reader = READERS[key];
-    if (!reader) {
-      const guess = closest(key, Object.keys(READERS));
-      return context.reply(`I don't know \`settings ${word}\`.${guess ? ` Did you mean \`settings ${guess}\`?` : ''} Try \`help settings\`.`);
-    }
+    if (!reader) return replyUnknownSubcommand(context, { family: 'settings', handlers: READERS }, word);
     if (!(await isWorkspaceAdmin(context, context.userId))) return context.reply('Sorry, only workspace admins and owners can change settings.');
     const change = await reader(context, args);
-    if (!change.ok) return context.reply(`${change.problem}\nUsage: \`${USAGE[key]}\``);
+    if (!change.ok) return replyUsage(context, USAGE[key]!, change.problem);
     await context.services.settings.update(context.teamId, change.patch, context.userId);
     await context.reply(change.done);
   },

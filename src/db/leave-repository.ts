@@ -23,17 +23,8 @@ export interface LeaveRecord {
   readonly createdAt: Date;
 }
 
-export interface NewLeave {
-  readonly teamId: string;
-  readonly userId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly halfDay: HalfDay | null;
-  readonly type: string;
-  readonly reason: string | null;
-  /** When it was asked for (the history's first entry). */
-  readonly at: Date;
-}
+/** A request to store; `at` is when it was asked for (the history's first entry). */
+export type NewLeave = Pick<LeaveRecord, 'teamId' | 'userId' | 'from' | 'to' | 'halfDay' | 'type' | 'reason'> & { readonly at: Date };
 
 /** A stored request, or the person's own pending/approved request it would overlap (nothing stored then). */
 export type CreateLeaveResult =

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { ask, type Member } from '../commands/ask.js';
-import { person } from '../commands/people.js';
+import { acmeAndGlobex, person } from '../commands/people.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2025-05-14T10:00:00Z');
@@ -24,12 +24,7 @@ describe('admin API: the team\'s own data (leave and tasks as JSON)', () => {
   beforeAll(async () => {
     h = await startHarness({ now: () => NOW });
     token = (await readFile(join(h.db.dataDir, 'admin-token'), 'utf8')).trim();
-    acme = h.slack.createWorkspace({ name: 'Acme' });
-    globex = h.slack.createWorkspace({ name: 'Globex' });
-    await h.add(acme);
-    await h.add(globex);
-    alice = await person(h, acme, 'alice', { userId: acme.userId });
-    admin = await person(h, acme, 'admin', { userId: acme.adminUserId });
+    ({ acme, globex, alice, admin } = await acmeAndGlobex(h));
     await ask(h, alice, 'leave 2025-05-19 to 2025-05-23 vacation Trip');
     await ask(h, alice, 'leave 2025-06-10 half pm sick');
     await ask(h, admin, 'leave approve 1');

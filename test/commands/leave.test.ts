@@ -3,7 +3,7 @@ import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/until.js';
 import { ask, blockText, type Member } from './ask.js';
-import { buttons, dmsTo, nextDm, person } from './people.js';
+import { acmeAndGlobex, buttons, dmsTo, nextDm, person } from './people.js';
 
 // Wednesday 14 May 2025, 10:00 UTC: every date below is relative to it.
 const NOW = new Date('2025-05-14T10:00:00Z');
@@ -26,12 +26,7 @@ describe('leave requests and decisions (mention, DM and /flotilla)', () => {
 
   beforeAll(async () => {
     h = await startHarness({ now: () => NOW });
-    acme = h.slack.createWorkspace({ name: 'Acme' });
-    globex = h.slack.createWorkspace({ name: 'Globex' });
-    await h.add(acme);
-    await h.add(globex);
-    alice = await person(h, acme, 'alice', { userId: acme.userId });
-    admin = await person(h, acme, 'admin', { userId: acme.adminUserId });
+    ({ acme, globex, alice, admin } = await acmeAndGlobex(h));
     bob = await person(h, acme, 'bob');
     carol = await person(h, acme, 'carol');
     dave = await person(h, acme, 'dave');

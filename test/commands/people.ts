@@ -36,3 +36,12 @@ export function buttons(message: PostedMessage | undefined): string[] {
   const blocks = (message?.blocks ?? []) as Array<{ type?: string; elements?: Array<{ type?: string; action_id?: string }> }>;
   return blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []).filter((e) => e.type === 'button').map((e) => e.action_id ?? ''));
 }
+
+/** Two connected workspaces, Acme and Globex, and Acme's default member (alice) and admin. */
+export async function acmeAndGlobex(h: Harness): Promise<{ acme: EmulatedWorkspace; globex: EmulatedWorkspace; alice: Member; admin: Member }> {
+  const acme = h.slack.createWorkspace({ name: 'Acme' });
+  const globex = h.slack.createWorkspace({ name: 'Globex' });
+  await h.add(acme);
+  await h.add(globex);
+  return { acme, globex, alice: await person(h, acme, 'alice', { userId: acme.userId }), admin: await person(h, acme, 'admin', { userId: acme.adminUserId }) };
+}
