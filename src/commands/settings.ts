@@ -34,8 +34,9 @@ const READERS: Readonly<Record<string, Reader>> = {
   async 'summary-channel'(context, args) {
     const channel = args.length === 1 ? parseChannel(args[0]!) : undefined;
     if (!channel) return fail('Name the channel as a link: type `#` and pick it.');
-    const known = await context.slack.call('conversations.info', { channel }).then(() => true, () => false);
-    if (!known) return fail(`I can't see <#${channel}>. Invite me there first (\`/invite @flotilla\`).`);
+    const info = await context.slack.call<{ channel?: { is_member?: boolean; is_archived?: boolean } }>('conversations.info', { channel }).catch(() => undefined);
+    if (!info || info.channel?.is_member === false) return fail(`I can't see <#${channel}>. Invite me there first (\`/invite @flotilla\`).`);
+    if (info.channel?.is_archived) return fail(`<#${channel}> is archived.`);
     return { ok: true, patch: { summaryChannel: channel, isSummaryEnabled: true }, done: `The daily summary goes to <#${channel}>.` };
   },
   async 'summary-time'(_context, args) {

@@ -32,6 +32,7 @@ export interface DailySummaryDeps {
 }
 
 const RETRY_FAILED_POST_MS = 5 * 60_000;
+const NO_HOLIDAYS: ReadonlySet<string> = new Set();
 const HISTORY_PAGES = 5;
 
 /**
@@ -89,6 +90,7 @@ export class DailySummaryJob {
    * (`chat.update`, same ts). Never rejects.
    */
   async leaveChanged(teamId: string, request: LeaveRecord, slack: SlackApi): Promise<void> {
+    if (request.status === 'pending' || request.status === 'rejected') return; // neither shows in the summary (nor did before)
     try {
       const settings = await this.deps.settings.get(teamId);
       const zone = await this.deps.zones.zoneOf(teamId, settings.timeZone, slack);
@@ -125,9 +127,9 @@ export class DailySummaryJob {
     const zone = await this.deps.zones.zoneOf(teamId, settings.timeZone, slack);
     const day = todayIn({ now, timeZone: zone });
     if (this.#done.get(teamId) === day || (this.#retryAt.get(teamId) ?? 0) > now.getTime()) return;
+    if (summaryDue(now, zone, settings, NO_HOLIDAYS).kind !== 'due') return; // the cheap checks first: no query
     const holidays = await this.deps.settings.holidays(teamId, { from: day, to: day });
-    const due = summaryDue(now, zone, settings, new Set(holidays.map((h) => h.day)));
-    if (due.kind !== 'due') return;
+    if (summaryDue(now, zone, settings, new Set(holidays.map((h) => h.day))).kind !== 'due') return;
     const claimed = await this.deps.summaries.claim({
       teamId, day, channelId: settings.summaryChannel!, instance: this.deps.instanceId, at: now,
       staleBefore: new Date(now.getTime() - this.#staleClaimMs),

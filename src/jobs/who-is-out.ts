@@ -25,8 +25,15 @@ export function groupOut(day: string, leave: readonly LeaveRecord[]): OutGroups 
   };
 }
 
+/** A display name with Slack's three control characters escaped (a `<@U…>` mention stays one). */
+function escaped(text: string): string {
+  if (/^<@[UW][A-Z0-9]+>$/.test(text)) return text;
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function person(request: LeaveRecord, day: string, today: string, nameOf: NameOf): string {
-  return request.to > day ? `${nameOf(request.userId)} (until ${formatDate(request.to, today)})` : nameOf(request.userId);
+  const name = escaped(nameOf(request.userId));
+  return request.to > day ? `${name} (until ${formatDate(request.to, today)})` : name;
 }
 
 /**
