@@ -79,11 +79,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     await waitConnected(admin, seats.length);
     for (const seat of seats) seat.dms = { alice: await openIm(slack, seat.team, seat.team.userId), admin: await openIm(slack, seat.team, seat.team.adminUserId) };
-    write(`Ready: ${seats.map((s) => `${s.team.teamName} (${s.team.teamId}, ${s.transport})`).join(' and ')} are connected.`);
-    write(`Daemon log: ${logPath}`);
-    write(`Admin API: ${daemon.adminUrl}; in another terminal: FLOTILLA_DATA_DIR=${dataDir} flotilla workspace list`);
-    write(HELP);
-    await chat({ slack, admin, seats, input, output });
+    const banner = [
+      `Ready: ${seats.map((s) => `${s.team.teamName} (${s.team.teamId}, ${s.transport})`).join(' and ')} are connected.`,
+      `Daemon log: ${logPath}`,
+      `Admin API: ${daemon.adminUrl}; in another terminal: FLOTILLA_DATA_DIR=${dataDir} flotilla workspace list`,
+      HELP,
+    ].join('\n');
+    await chat({ slack, admin, seats, input, output, banner });
     return 0;
   } catch (error) {
     write(`flotilla demo: ${redactSecrets(errorMessage(error))} (log: ${logPath})`);
@@ -112,10 +114,12 @@ interface ChatDeps {
   readonly seats: Seat[];
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
+  /** Printed in one write once the session takes signals: whoever reads "Ready" may send SIGTERM at once. */
+  readonly banner: string;
 }
 
 /** The terminal session; resolves when the input ends or the user quits. */
-function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
+function chat({ slack, admin, seats, input, output, banner }: ChatDeps): Promise<void> {
   const isTty = (output as { isTTY?: boolean }).isTTY === true && (input as { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output, terminal: isTty });
   let seat = seats[0]!;
@@ -196,6 +200,7 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
   // Kept until the process exits: a second signal during clean-up must not kill it half-way.
   process.on('SIGINT', quit);
   process.on('SIGTERM', quit);
+  output.write(`${banner}\n`);
   prompt();
   return new Promise((resolve) => rl.once('close', () => {
     unsubscribe();
