@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.js';
 import * as teamData from './0002_team_data.js';
+import * as leave from './0003_leave.js';
 
 /**
  * Every migration, in order, keyed by name. Static on purpose: nothing is read
@@ -10,4 +11,5 @@ import * as teamData from './0002_team_data.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_core': core,
   '0002_team_data': teamData,
+  '0003_leave': leave,
 };

@@ -5,14 +5,19 @@ import { FleetStats } from './admin/fleet-stats.js';
 import { createMetrics, type FleetMetrics } from './admin/metrics.js';
 import { startAdminServer } from './admin/server.js';
 import { WorkspaceService } from './admin/workspace-service.js';
+import type { TeamDataSources } from './admin/team-data-routes.js';
 import { createCommandHandler, type CommandDefinition } from './commands/index.js';
 import type { Config } from './config.js';
 import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
 import { EmbeddedServer, type EmbeddedServerOptions } from './db/embedded-server.js';
+import { LeaveRepository } from './db/leave-repository.js';
 import { migrateToLatest } from './db/migrate.js';
 import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
+import { SettingsRepository } from './db/settings-repository.js';
+import { SummaryRepository } from './db/summary-repository.js';
 import { TaskRepository } from './db/tasks-repository.js';
+import { UsersRepository } from './db/users-repository.js';
 import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
@@ -20,11 +25,16 @@ import type { FleetEvents } from './fleet/fleet-events.js';
 import { Pacer } from './fleet/pacer.js';
 import { Supervisor } from './fleet/supervisor.js';
 import { Worker } from './fleet/worker.js';
+import { DailySummaryJob } from './jobs/daily-summary.js';
 import type { Logger } from './lib/logger.js';
 import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
+import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
-import { SlackWeb } from './slack/web-client.js';
+import { People } from './slack/people.js';
+import { TeamZones } from './slack/team-zone.js';
+import type { RequestHandler, SlackApi } from './slack/types.js';
+import { slackApiFor, SlackWeb } from './slack/web-client.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -44,6 +54,13 @@ export interface DaemonOptions {
   readonly server?: EmbeddedServer;
   /** How the embedded server (no DATABASE_URL) runs: tests add settings or hold its restarts. */
   readonly embedded?: Pick<EmbeddedServerOptions, 'settings' | 'beforeRestart' | 'osUser' | 'listen'>;
+  /** The clock of commands and the daily summary (tests and demos move it); default the system's. */
+  readonly now?: () => Date;
+  /**
+   * An open database to use instead of opening one from the config (the
+   * caller closes it). For tests of several daemons on one embedded database.
+   */
+  readonly database?: Database;
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -72,13 +89,16 @@ export class Daemon {
     /** The admin API as bound (`FLOTILLA_ADMIN_ADDR` with port 0 resolved). */
     readonly adminUrl: string,
     readonly metrics: FleetMetrics,
+    /** The daily "who is out" summary (tests call `tick()` after moving the clock). */
+    readonly dailySummary: DailySummaryJob,
+    private readonly ownsDatabase: boolean,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
-    const server = config.databaseUrl !== undefined ? undefined
+    const server = config.databaseUrl !== undefined || options.database ? undefined
       : options.server ?? (await EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner', ...options.embedded }));
-    const db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger }).catch(async (error: unknown) => {
+    const db = options.database ?? await openDatabase({ target: config.databaseUrl ?? server!.connection, logger }).catch(async (error: unknown) => {
       await server?.stop();
       throw error;
     });
@@ -103,7 +123,7 @@ export class Daemon {
         slackApiUrl: config.slackApiUrl, web, pacer, events, logger,
         pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
       });
-      const handler = createCommandHandler({ tasks: new TaskRepository(db.kysely), plans: new PlanRepository(db.kysely), extra: options.extraCommands });
+      const team = teamData(db, repo, web, { ...options, instanceId });
       const supervisor = new Supervisor({
         source: {
           listDesired: () => repo.listVersions({ enabledOnly: true }),
@@ -111,7 +131,7 @@ export class Daemon {
           remove: (teamId, removal) => repo.remove(teamId, removal),
         },
         createWorker: (spec, onDead) => new Worker(spec, {
-          web, pacer, pool, handler, events, logger, instanceId, onDead,
+          web, pacer, pool, handler: team.handler, events, logger, instanceId, onDead,
           ledger,
         }),
         pollIntervalMs: config.pollIntervalMs,
@@ -128,6 +148,8 @@ export class Daemon {
       cleanups.push(() => stats.close());
       await supervisor.start();
       cleanups.push(() => ledger.flush(), () => supervisor.stop());
+      team.dailySummary.start();
+      cleanups.push(() => team.dailySummary.stop());
       // A LISTEN connection restored after an outage missed what was notified meanwhile: catch up at once.
       const reconcile = (): void => void supervisor.reconcile();
       const unlisten = await db.listen(WORKSPACES_CHANNEL, reconcile, reconcile);
@@ -141,17 +163,17 @@ export class Daemon {
         host: config.adminAddr.host, port: config.adminAddr.port, dataDir: config.dataDir,
         token: config.adminToken ?? (await readOrCreateSecret(adminTokenPath(config.dataDir), () => randomSecret(32))),
         workspaces: service, metrics, stats, events, isDatabaseUp: () => db.ping(), isSupervisorRunning: () => supervisor.isRunning,
-        version: options.version ?? '0.0.0-dev', instanceId, logger,
+        version: options.version ?? '0.0.0-dev', instanceId, logger, teamData: team.sources,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
-      const daemon = new Daemon(server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics);
+      const daemon = new Daemon(server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics, team.dailySummary, !options.database);
       const count = supervisor.statuses().length;
       logger.info({ workspaces: count, instance: instanceId }, 'flotilla started');
       if (count === 0) logger.info('no workspaces yet: add one with `flotilla workspace add --bot-token xoxb-… --app-token xapp-…`');
       return daemon;
     } catch (error) {
       await runCleanups(cleanups, logger);
-      await db.close();
+      if (!options.database) await db.close();
       await server?.stop();
       throw error;
     }
@@ -162,11 +184,41 @@ export class Daemon {
     return (this.#stopping ??= (async () => {
       this.logger.info('stopping');
       await runCleanups(this.cleanups, this.logger);
-      await this.db.close();
+      if (this.ownsDatabase) await this.db.close();
       await this.server?.stop(); // last: everything that used it has stopped
       this.logger.info('stopped');
     })());
   }
+}
+
+const TEAM_TOKEN_TTL_MS = 5 * 60_000;
+
+/**
+ * The team-data side: repositories, the users cache, time zones, the command
+ * handler and the daily summary job (which posts with each workspace's stored
+ * bot token), and what the admin API exports.
+ */
+function teamData(
+  db: Database, repo: WorkspaceRepository, web: SlackWeb,
+  options: DaemonOptions & { readonly instanceId: string },
+): { handler: RequestHandler; dailySummary: DailySummaryJob; sources: TeamDataSources } {
+  const now = options.now ?? (() => new Date());
+  const [tasks, plans, leave, settings] = [new TaskRepository(db.kysely), new PlanRepository(db.kysely), new LeaveRepository(db.kysely), new SettingsRepository(db.kysely)];
+  const people = new People(new UsersRepository(db.kysely), now);
+  const zones = new TeamZones();
+  const tokens = new TtlCache<SlackApi | undefined>(TEAM_TOKEN_TTL_MS);
+  const slackFor = (teamId: string): Promise<SlackApi | undefined> => tokens.get(teamId, async () => {
+    const workspace = await repo.get(teamId);
+    return workspace?.enabled ? slackApiFor(web.caller(workspace.botToken)) : undefined;
+  });
+  const dailySummary = new DailySummaryJob({
+    settings, leave, summaries: new SummaryRepository(db.kysely), people, zones, slackFor, now,
+    instanceId: options.instanceId, logger: options.logger.child({ component: 'daily-summary' }),
+  });
+  const handler = createCommandHandler({
+    tasks, plans, leave, settings, people, zones, summary: dailySummary, now, logger: options.logger, extra: options.extraCommands,
+  });
+  return { handler, dailySummary, sources: { leave, tasks } };
 }
 
 /** Runs cleanups last-registered first; one that fails is logged and the rest still run. */

@@ -12,6 +12,7 @@ import { EventStream } from './event-stream.js';
 import type { FleetStats } from './fleet-stats.js';
 import { toErrorReply } from './http-errors.js';
 import type { FleetMetrics } from './metrics.js';
+import { registerTeamDataRoutes, type TeamDataSources } from './team-data-routes.js';
 import type { WorkspaceService } from './workspace-service.js';
 
 export interface AdminServerOptions {
@@ -32,6 +33,8 @@ export interface AdminServerOptions {
   readonly version: string;
   readonly instanceId: string;
   readonly logger: Logger;
+  /** The team's own data (leave, tasks) for `/v1/workspaces/:team/leave|tasks`; absent = no such routes. */
+  readonly teamData?: TeamDataSources;
 }
 
 /** A listening admin server. */
@@ -94,6 +97,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   });
   app.get('/v1/stream', async (_request, reply) => stream.attach(reply));
   app.addHook('preClose', async () => stream.close()); // open streams would hold the close forever
+  if (options.teamData) registerTeamDataRoutes(app, options.teamData);
   await app.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     throw new Error(`admin API cannot listen on ${options.host}:${options.port}${code === 'EADDRINUSE' ? ': address in use (set FLOTILLA_ADMIN_ADDR)' : ''}`, { cause: error });

@@ -42,6 +42,7 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
   if (envelope.kind === 'slash_command') return handleSlashCommand(envelope, deps);
   if (envelope.kind === 'interactive') return handleInteraction(envelope, deps);
   if (envelope.kind !== 'event') return;
+  if (isStateEvent(envelope.event) && deps.handler.handleEvent) return handleStateEvent(envelope, deps);
   const drop = (reason: EventDropReason): void => deps.events.emit('event:dropped', deps.teamId, reason);
   const message = normalizeEvent(envelope.event, deps.identity);
   if (message.kind === 'dropped') return drop(message.reason);
@@ -72,12 +73,37 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
   }, deps);
 }
 
+/** Events about the workspace rather than messages to the bot (`user_change`…): the handler keeps its caches with them. */
+const STATE_EVENTS: ReadonlySet<string> = new Set(['user_change', 'team_join']);
+
+function isStateEvent(event: unknown): event is Record<string, unknown> {
+  const type = (event as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && STATE_EVENTS.has(type);
+}
+
+async function handleStateEvent(envelope: Extract<InboundEnvelope, { kind: 'event' }>, deps: InboundDeps): Promise<void> {
+  const event = envelope.event as Record<string, unknown>;
+  if (envelope.eventId !== undefined && !deps.recent.firstTime(`event:${envelope.eventId}`)) {
+    deps.events.emit('event:dropped', deps.teamId, 'duplicate');
+    return;
+  }
+  const startedAt = performance.now();
+  try {
+    await deps.handler.handleEvent!({ teamId: deps.teamId, event, bot: deps.identity, slack: deps.slack, signal: deps.signal });
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'ok');
+  } catch (error) {
+    deps.logger.error({ err: error, event: event.type }, 'event handler failed');
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
+  }
+}
+
 async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {
   const p = envelope.payload;
   const str = (value: unknown): string => (typeof value === 'string' ? value : '');
   const request: CommandRequest = {
     teamId: deps.teamId, userId: str(p.user_id), channelId: str(p.channel_id), text: plainQuotes(str(p.text)).trim(),
     source: 'slash_command', messageTs: undefined, threadTs: undefined, eventId: undefined,
+    triggerId: str(p.trigger_id) || undefined,
   };
   const responseUrl = str(p.response_url);
   let isAcked = false;

@@ -13,6 +13,12 @@ export interface Harness {
   readonly daemon: Daemon;
   /** Stops the daemon and starts a fresh one on the same database and data dir. */
   restartDaemon(): Promise<void>;
+  /**
+   * Starts one more daemon on the same database (its own admin server and
+   * instance id; with embedded PGlite it shares the first daemon's database
+   * handle, since PGlite is one process's). Stopped by `stop()`.
+   */
+  startAnotherDaemon(instanceId: string): Promise<Daemon>;
   readonly db: TestDatabase;
   /** Every log line the daemon wrote (JSON), for assertions and secret greps. */
   readonly logs: string[];
@@ -36,6 +42,8 @@ export interface HarnessOptions {
   readonly databaseUrl?: (url: string) => string;
   /** How that embedded server runs (e.g. a hold on its restarts). */
   readonly embedded?: DaemonOptions['embedded'];
+  /** The daemons' clock (commands and the daily summary); default the system's. */
+  readonly now?: () => Date;
 }
 
 /** The daemon against a fresh emulator and a fresh database (the run's test server, or its own embedded one). */
@@ -60,11 +68,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const logger = createLogger({ level: 'debug', destination });
-  const startDaemon = (): Promise<Daemon> => Daemon.start({
+  const startDaemon = (extra: { instanceId?: string; database?: Daemon['db'] } = {}): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
     ...(options.embedded ? { embedded: options.embedded } : {}),
+    ...(options.now ? { now: options.now } : {}), ...extra,
   });
   let daemon = await startDaemon();
+  const others: Daemon[] = [];
   const state = (teamId: string): string | undefined => daemon.supervisor.worker(teamId)?.status().state;
   return {
     slack, db, logs, state,
@@ -72,6 +82,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async restartDaemon() {
       await daemon.stop();
       daemon = await startDaemon();
+    },
+    async startAnotherDaemon(instanceId) {
+      const other = await startDaemon({ instanceId, ...(db.url ? {} : { database: daemon.db }) });
+      others.push(other);
+      return other;
     },
     restarts: (teamId) => daemon.supervisor.worker(teamId)?.status().restarts ?? -1,
     async add(workspace, transport = 'socket-mode') {
@@ -83,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await until(() => state(workspace.teamId) === 'connected', 10_000, `${workspace.teamId} connected`);
     },
     async stop() {
+      for (const other of others) await other.stop();
       await daemon.stop();
       await slack.stop();
       await db.drop();
