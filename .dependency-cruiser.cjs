@@ -16,6 +16,8 @@ module.exports = {
       from: { path: '^src/cli/' }, to: { path: '^src/(fleet|commands|db|daemon)' } },
     { name: 'lower-layers-stay-low', severity: 'error', comment: 'dependency direction: down the layout only',
       from: { path: '^src/(slack|db|lib)/' }, to: { path: '^src/(fleet|commands|admin|cli|daemon|main)' } },
+    { name: 'jobs-stay-below-commands', severity: 'error', comment: 'jobs/ (timed work) uses db/, slack/ and lib/; commands/ and fleet/ never',
+      from: { path: '^src/jobs/' }, to: { path: '^src/(fleet|commands|admin|cli|public|daemon|main)' } },
     { name: 'lib-is-leaf', severity: 'error', from: { path: '^src/lib/' }, to: { path: '^src/(?!lib/)' } },
     { name: 'no-circular', severity: 'error', comment: 'type-only cycles are erased at compile time',
       from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.js';
 import * as teamData from './0002_team_data.js';
+import * as leave from './0003_leave.js';
 import * as instances from './0005_instances.js';
 
 /**
@@ -11,5 +12,6 @@ import * as instances from './0005_instances.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_core': core,
   '0002_team_data': teamData,
+  '0003_leave': leave,
   '0005_instances': instances,
 };

@@ -8,6 +8,8 @@ import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDashboardBench } from './bench/dashboard.js';
+import { footprintReport, footprintRun, type FootprintRun } from './bench/footprint.js';
 import { ChildHandle } from './bench/ipc.js';
 import { runInstancesBench } from './bench/instances.js';
 import { instancesChecks, instancesMarkdown, type InstancesReport } from './bench/instances-report.js';
@@ -147,7 +149,13 @@ async function main(): Promise<void> {
     return;
   }
   if (options.instances > 1) return instancesMode(options);
+  if (options.dashboard) {
+    const { markdown, files } = await runDashboardBench(options, { revision: revision(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() });
+    process.stdout.write(`\n${markdown}\nwrote ${files.join(' and ')}\n`);
+    return;
+  }
   const startedAt = new Date().toISOString();
+  if (options.footprintRuns > 0) return footprint(options, startedAt);
   const errors: Record<string, string> = {};
   const failed = (name: string, error: unknown): void => {
     errors[name] = error instanceof Error ? error.stack ?? error.message : String(error);
@@ -179,6 +187,29 @@ async function main(): Promise<void> {
   if (reconcile !== null) process.stdout.write(`reconcile at ${reconcile.rows} rows: ${reconcile.reconcileMs.join(', ')} ms; list all ${reconcile.listAllMs.join(', ')} ms\n`);
   process.stdout.write(`\nwrote ${base}.json and ${base}.md\n`);
   if (Object.keys(errors).length > 0) process.exitCode = 1;
+}
+
+/** `--footprint`: start times and idle memory, embedded (and on a server when asked), in alternating runs. */
+async function footprint(options: BenchOptions, startedAt: string): Promise<void> {
+  const runs: FootprintRun[] = [];
+  for (let i = 0; i < options.footprintRuns; i++) {
+    for (const database of ['embedded', ...(options.footprintExternal ? ['external'] as const : [])] as const) {
+      const run = await footprintRun(database, options.footprintExternal, options.settleMs * 3);
+      process.stderr.write(`[footprint] ${database} run ${i + 1}: first start ${run.firstStartMs} ms, restart ${run.restartMs} ms, PSS ${(run.idle.pssKb / 1024).toFixed(1)} MB, RSS ${(run.idle.rssKb / 1024).toFixed(1)} MB over ${run.idle.processes} processes\n`);
+      runs.push(run);
+    }
+  }
+  const cpu = cpus();
+  const header = [
+    `# flotilla footprint, ${startedAt}`, '',
+    `\`npm run bench -- ${process.argv.slice(2).join(' ')}\` at ${revision()}; ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}, node ${process.version}`, '',
+  ].join('\n');
+  const text = `${header}\n${footprintReport(runs)}\n`;
+  await mkdir(options.outDir, { recursive: true });
+  const base = join(options.outDir, `footprint-${startedAt.replace(/[:.]/g, '-').slice(0, 19)}${options.label === '' ? '' : `-${options.label}`}`);
+  await writeFile(`${base}.json`, `${JSON.stringify({ startedAt, revision: revision(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, runs }, null, 2)}\n`);
+  await writeFile(`${base}.md`, text);
+  process.stdout.write(`\n${text}\nwrote ${base}.json and ${base}.md\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import type * as Zod from 'zod';
 import { ConfigError } from './lib/errors.js';
 
 /** Where the admin API listens. */
@@ -10,7 +11,7 @@ export interface ListenAddress {
 
 /** Every setting flotilla reads from the environment, validated and frozen. */
 export interface Config {
-  /** `postgres://…` for a server; undefined → embedded PGlite under `dataDir`. */
+  /** `postgres://…` for a server; undefined → flotilla runs its own PostgreSQL server under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   /** Web API base URL, always ending in `/`. */
@@ -39,10 +40,14 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+// zod is loaded on the first loadConfig(): the CLI's admin commands read their few settings
+// without it (loadAdminSettings), so `flotilla workspace list` starts fast.
+let z!: typeof Zod;
+const makeWholeNumber = (zod: typeof Zod) => zod.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
+let wholeNumber!: ReturnType<typeof makeWholeNumber>;
 const positiveInt = (max: number) => wholeNumber.pipe(z.number().int().min(1).max(max));
 
-const schema = z.object({
+const schemaOf = () => z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
   FLOTILLA_DATA_DIR: z.string().min(1).default('./.flotilla'),
   SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
@@ -64,6 +69,7 @@ const schema = z.object({
  * `ConfigError` naming the first bad variable; never echoes a secret's value.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const schema = loadedSchema();
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -95,6 +101,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instanceId: v.FLOTILLA_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     leaseTtlMs: v.FLOTILLA_LEASE_TTL_MS,
   });
+}
+
+let schemaMemo: ReturnType<typeof schemaOf> | undefined;
+function loadedSchema(): ReturnType<typeof schemaOf> {
+  if (schemaMemo) return schemaMemo;
+  z = createRequire(import.meta.url)('zod') as typeof Zod;
+  wholeNumber = makeWholeNumber(z);
+  return (schemaMemo = schemaOf());
+}
+
+/** What the CLI needs to reach a running daemon (see admin/client.ts). */
+export interface AdminSettings {
+  readonly dataDir: string;
+  readonly adminUrl: string;
+  readonly isAdminUrlSet: boolean;
+  readonly adminToken: string | undefined;
+}
+
+/**
+ * The admin settings alone (FLOTILLA_DATA_DIR, FLOTILLA_ADMIN_URL,
+ * FLOTILLA_ADMIN_TOKEN), by the same rules as loadConfig but without loading
+ * its schema library: what `flotilla workspace …` and `status` need. Throws
+ * ConfigError naming a bad variable.
+ */
+export function loadAdminSettings(env: NodeJS.ProcessEnv = process.env): AdminSettings {
+  const read = (key: string): string | undefined => {
+    const value = env[key]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const urlText = read('FLOTILLA_ADMIN_URL');
+  let protocol = '';
+  try {
+    protocol = new URL(urlText ?? 'http://127.0.0.1:8787').protocol;
+  } catch { /* reported below */ }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new ConfigError('FLOTILLA_ADMIN_URL', 'must be an http(s) URL');
+  const adminToken = read('FLOTILLA_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('FLOTILLA_ADMIN_TOKEN', 'must be at least 16 characters');
+  return {
+    dataDir: read('FLOTILLA_DATA_DIR') ?? './.flotilla',
+    adminUrl: (urlText ?? 'http://127.0.0.1:8787').replace(/\/+$/, ''),
+    isAdminUrlSet: urlText !== undefined,
+    adminToken,
+  };
 }
 
 function splitHostPort(addr: string): [string, string] {

@@ -21,7 +21,16 @@ export interface DemoOptions {
 interface Seat {
   readonly team: EmulatedWorkspace;
   readonly transport: 'socket-mode' | 'rtm';
-  dmChannelId?: string;
+  /** The bot's DM with alice and with admin (the IMs its own DMs land in). */
+  dms?: { readonly alice: string; readonly admin: string };
+}
+
+/** A message with buttons, so `/click <label>` can press one. */
+interface Clickable {
+  readonly seat: Seat;
+  readonly channel: string;
+  readonly ts: string;
+  readonly buttons: ReadonlyArray<{ readonly label: string; readonly actionId: string }>;
 }
 
 const HELP = [
@@ -31,6 +40,8 @@ const HELP = [
   '  /dm  /channel       talk to the bot in a direct message / back to #general',
   '  /team               switch to the other workspace',
   '  /admin              type as the workspace admin (again: back to alice)',
+  '  @flotilla leave tomorrow   ask for leave; the approver\'s DM is shown as [DM to admin], with its buttons',
+  '  /click Approve      press a button of the last message that has it (as whoever you are now)',
   '  /status             the fleet as operators see it (flotilla workspace list)',
   '  /help  /quit        this help / stop the demo (or Ctrl-D)',
 ].join('\n');
@@ -67,11 +78,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await admin.addWorkspace({ botToken: team.botToken, transport, ...(transport === 'socket-mode' ? { appToken: team.appToken } : {}) });
     }
     await waitConnected(admin, seats.length);
-    write(`Ready: ${seats.map((s) => `${s.team.teamName} (${s.team.teamId}, ${s.transport})`).join(' and ')} are connected.`);
-    write(`Daemon log: ${logPath}`);
-    write(`Admin API: ${daemon.adminUrl}; in another terminal: FLOTILLA_DATA_DIR=${dataDir} flotilla workspace list`);
-    write(HELP);
-    await chat({ slack, admin, seats, input, output });
+    for (const seat of seats) seat.dms = { alice: await openIm(slack, seat.team, seat.team.userId), admin: await openIm(slack, seat.team, seat.team.adminUserId) };
+    const banner = [
+      `Ready: ${seats.map((s) => `${s.team.teamName} (${s.team.teamId}, ${s.transport})`).join(' and ')} are connected.`,
+      `Daemon log: ${logPath}`,
+      `Admin API: ${daemon.adminUrl}; in another terminal: FLOTILLA_DATA_DIR=${dataDir} flotilla workspace list`,
+      HELP,
+    ].join('\n');
+    await chat({ slack, admin, seats, input, output, banner });
     return 0;
   } catch (error) {
     write(`flotilla demo: ${redactSecrets(errorMessage(error))} (log: ${logPath})`);
@@ -100,10 +114,12 @@ interface ChatDeps {
   readonly seats: Seat[];
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
+  /** Printed in one write once the session takes signals: whoever reads "Ready" may send SIGTERM at once. */
+  readonly banner: string;
 }
 
 /** The terminal session; resolves when the input ends or the user quits. */
-function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
+function chat({ slack, admin, seats, input, output, banner }: ChatDeps): Promise<void> {
   const isTty = (output as { isTTY?: boolean }).isTTY === true && (input as { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output, terminal: isTty });
   let seat = seats[0]!;
@@ -118,16 +134,33 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
     output.write(isTty ? `\r\x1b[K${line}\n` : `${line}\n`);
     prompt();
   };
-  const channel = (): string => (isDm ? (seat.dmChannelId ??= slack.createChannel(seat.team.teamId, { isIm: true }).channelId) : seat.team.generalChannelId);
+  const me = (): 'alice' | 'admin' => (isAdmin ? 'admin' : 'alice');
+  const channel = (): string => (isDm ? seat.dms![me()] : seat.team.generalChannelId);
   const user = (): string => (isAdmin ? seat.team.adminUserId : seat.team.userId);
+  const clickables: Clickable[] = [];
 
   const unsubscribe = slack.on('posted', (message: PostedMessage) => {
     const from = seats.find((s) => s.team.teamId === message.teamId);
     if (!from) return;
     const where = from === seat ? '' : `[${from.team.teamName}] `;
+    const dmOf = message.channel === from.dms?.alice ? 'alice' : message.channel === from.dms?.admin ? 'admin' : undefined;
+    const isHere = from === seat && isDm && dmOf === me();
     const only = message.method === 'chat.postEphemeral' || message.responseType === 'ephemeral' ? ' (only visible to you)' : '';
-    say(`${where}flotilla${only}: ${plainText(message.text, from.team)}`);
+    const to = dmOf && !isHere && !only ? `[DM to ${dmOf}] ` : '';
+    const updated = message.method === 'chat.update' ? ' (updated its message)' : '';
+    const buttons = buttonsOf(message.blocks);
+    if (buttons.length > 0) clickables.unshift({ seat: from, channel: message.channel, ts: message.ts, buttons });
+    const shown = buttons.length > 0 ? `  ${buttons.map((b) => `[${b.label}]`).join(' ')}` : '';
+    say(`${where}${to}flotilla${only}${updated}: ${plainText(message.text, from.team)}${shown}`);
   });
+  const click = (label: string): void => {
+    const wanted = label.trim().toLowerCase();
+    const target = clickables.find((c) => c.seat === seat && c.buttons.some((b) => b.label.toLowerCase() === wanted));
+    const button = target?.buttons.find((b) => b.label.toLowerCase() === wanted);
+    if (!target || !button) return say(`(demo) no message in ${seat.team.teamName} has a [${label.trim()}] button.`);
+    if (seat.transport !== 'socket-mode') return say('Buttons need Socket Mode; this workspace uses RTM. Type the command instead.');
+    slack.clickButton(seat.team.teamId, { user: user(), channel: target.channel, ts: target.ts, actionId: button.actionId });
+  };
 
   const commands: Record<string, () => void | Promise<void>> = {
     '/help': () => say(HELP),
@@ -149,6 +182,7 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
     const command = commands[text.toLowerCase()];
     const run = async (): Promise<void> => {
       if (command) return command();
+      if (/^\/click\s/i.test(text)) return click(text.replace(/^\/click\s+/i, ''));
       if (/^\/flotilla\b/i.test(text)) {
         if (seat.transport !== 'socket-mode') return say(`Slash commands arrive over Socket Mode; ${seat.team.teamName} uses RTM. Try /team.`);
         slack.sendSlashCommand(seat.team.teamId, { user: user(), channel: channel(), text: text.replace(/^\/flotilla\s*/i, '') });
@@ -166,11 +200,29 @@ function chat({ slack, admin, seats, input, output }: ChatDeps): Promise<void> {
   // Kept until the process exits: a second signal during clean-up must not kill it half-way.
   process.on('SIGINT', quit);
   process.on('SIGTERM', quit);
+  output.write(`${banner}\n`);
   prompt();
   return new Promise((resolve) => rl.once('close', () => {
     unsubscribe();
     resolve();
   }));
+}
+
+/** The labels and action ids of a message's buttons (Block Kit `actions` blocks). */
+function buttonsOf(blocks: readonly unknown[] | undefined): Array<{ label: string; actionId: string }> {
+  const actions = (blocks ?? []) as Array<{ type?: string; elements?: Array<{ type?: string; action_id?: string; text?: { text?: string } }> }>;
+  return actions.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? [])
+    .filter((e) => e.type === 'button' && e.action_id).map((e) => ({ label: e.text?.text ?? e.action_id!, actionId: e.action_id! }));
+}
+
+/** The bot's IM with `userId`, as Slack's `conversations.open` answers (the channel its DMs to them land in). */
+async function openIm(slack: SlackEmulator, team: EmulatedWorkspace, userId: string): Promise<string> {
+  const response = await fetch(`${slack.apiUrl}conversations.open`, {
+    method: 'POST', headers: { authorization: `Bearer ${team.botToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ users: userId }),
+  });
+  const answer = await response.json() as { channel?: { id?: string } };
+  if (!answer.channel?.id) throw new Error('the emulator opened no DM');
+  return answer.channel.id;
 }
 
 /** Slack's markup as a user sees it: `<@U…>` as a name, `<#C…|name>` and `<url|text>` as their labels. */

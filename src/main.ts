@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+// Only what every command needs is imported here: the CLI's admin commands start in a fraction
+// of the time when the daemon, database, logger, fastify and Slack clients stay unloaded.
 import { AdminClient, resolveAdminTarget } from './admin/client.js';
 import { buildProgram } from './cli/program.js';
-import { installCrashGuards } from './crash-guards.js';
-import { loadConfig, type Config } from './config.js';
+import { loadAdminSettings, loadConfig, type Config } from './config.js';
 import type { Daemon } from './daemon.js';
+import type { Database } from './db/database.js';
+import type { EmbeddedServer } from './db/embedded-server.js';
 import { ConfigError, errorMessage } from './lib/errors.js';
-import { tuneGarbageCollector } from './lib/gc-tuning.js';
-import { createLogger, redactSecrets, type Logger } from './lib/logger.js';
+import type { Logger } from './lib/logger.js';
+import { redactSecrets } from './lib/redact.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -22,7 +25,8 @@ function configOrExit(): Config | undefined {
   }
 }
 
-function processLogger(config: Config): Logger {
+async function processLogger(config: Config): Promise<Logger> {
+  const { createLogger } = await import('./lib/logger.js');
   return createLogger({ level: config.logLevel, isPretty: process.stdout.isTTY === true });
 }
 
@@ -35,10 +39,10 @@ function processLogger(config: Config): Logger {
 async function start(): Promise<number> {
   const config = configOrExit();
   if (!config) return 2;
-  const logger = processLogger(config);
-  installCrashGuards(logger);
   // Before the daemon allocates: the reply tail is set by garbage collections (see gc-tuning.ts).
-  tuneGarbageCollector({ heapGrowthPercent: config.heapGrowthPercent });
+  (await import('./lib/gc-tuning.js')).tuneGarbageCollector({ heapGrowthPercent: config.heapGrowthPercent });
+  const logger = await processLogger(config);
+  (await import('./crash-guards.js')).installCrashGuards(logger);
   let daemon: Daemon | undefined;
   let signals = 0;
   let resolveExit!: (code: number) => void;
@@ -60,9 +64,17 @@ async function start(): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The embedded server starts (a process of its own) while the daemon's modules load.
+  const serverStart = config.databaseUrl !== undefined ? undefined
+    : import('./db/embedded-server.js').then(({ EmbeddedServer }) => EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner' }));
+  serverStart?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   try {
-    const { Daemon } = await import('./daemon.js');
-    daemon = await Daemon.start({ config, logger, version });
+    const { Daemon } = await import('./daemon.js').catch(async (error: unknown) => {
+      await (await serverStart?.catch(() => undefined))?.stop();
+      throw error;
+    });
+    const server = await serverStart;
+    daemon = await Daemon.start({ config, logger, version, ...(server ? { server } : {}) });
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
     process.stderr.write(`flotilla: could not start: ${redactSecrets(errorMessage(error))}\n`);
@@ -72,14 +84,18 @@ async function start(): Promise<number> {
   return exitCode;
 }
 
+/** Applies migrations and exits: on DATABASE_URL, or on the embedded server (the running daemon's, or one started for the occasion). */
 async function migrate(): Promise<number> {
   const config = configOrExit();
   if (!config) return 2;
-  const logger = processLogger(config);
+  const logger = await processLogger(config);
   const { openDatabase } = await import('./db/database.js');
   const { migrateToLatest } = await import('./db/migrate.js');
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  let server: EmbeddedServer | undefined;
+  let db: Database | undefined;
   try {
+    if (config.databaseUrl === undefined) server = await (await import('./db/embedded-server.js')).EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'guest' });
+    db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger });
     const { applied } = await migrateToLatest(db.kysely);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
@@ -87,13 +103,14 @@ async function migrate(): Promise<number> {
     process.stderr.write(`flotilla: migration failed: ${redactSecrets(errorMessage(error))}\n`);
     return 1;
   } finally {
-    await db.close();
+    await db?.close();
+    await server?.stop();
   }
 }
 
 /** A client for the running daemon (config errors reach the CLI as ConfigError, which it prints). */
 async function admin(): Promise<AdminClient> {
-  return new AdminClient(await resolveAdminTarget(loadConfig()));
+  return new AdminClient(await resolveAdminTarget(loadAdminSettings()));
 }
 
 // The daemon, database and demo are imported when used: `flotilla workspace …` starts in a fraction of the time.

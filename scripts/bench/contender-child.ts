@@ -7,6 +7,8 @@
 import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Contender, ContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
@@ -20,6 +22,10 @@ async function create(kind: ContenderName): Promise<Contender> {
     case 'flotilla': return new (await import('./contenders/flotilla.js')).FlotillaContender(Number(values['connect-rate']));
     case 'bolt': return new (await import('./contenders/bolt.js')).BoltContender();
     case 'floor': return new (await import('./contenders/floor.js')).FloorContender();
+    case 'flotilla-before': {
+      const url = pathToFileURL(join(process.env['BENCH_BEFORE_DIR'] ?? '.', 'dist', 'scripts', 'bench', 'contenders', 'flotilla.js')).href;
+      return new ((await import(url)) as typeof import('./contenders/flotilla.js')).FlotillaContender(Number(values['connect-rate']));
+    }
   }
 }
 
@@ -108,6 +114,11 @@ serve({
     return read;
   },
   extra: async () => contender.extra(),
+  transitionsToConnected: () => contender.transitionsToConnected?.() ?? 0,
+  admin: async () => {
+    if (!contender.admin) throw new Error(`${String(values.kind)} has no admin API`);
+    return contender.admin();
+  },
   heapProfile: async (arg) => heapProfile(arg as Parameters<typeof heapProfile>[0]),
   hasGc: () => gc !== undefined,
   stop: async () => {

@@ -222,7 +222,7 @@ export async function runInstancesBench(o: InstancesOptions): Promise<InstancesR
   process.once('SIGTERM', onSignal);
   try {
     const workspaces = await emulator.call<BenchWorkspace[]>('setup', { n: o.n });
-    const db = await openDatabase({ url, dataDir: tmpdir(), logger: silentLogger() });
+    const db = await openDatabase({ target: url, logger: silentLogger() });
     try {
       await migrateToLatest(db.kysely);
       await insertRows(db.kysely, bench.key, workspaces, true);

@@ -34,6 +34,12 @@ export interface BenchOptions {
   readonly ttlMs: number;
   readonly takeoverRate: number;
   readonly steadyMs: number;
+  /** The dashboard benchmark instead of the contenders (flotilla only, N default 10,000). */
+  readonly dashboard: boolean;
+  /** `--footprint`: only the start-time and idle-memory measurement (footprint.ts), this many runs per database. */
+  readonly footprintRuns: number;
+  /** An admin URL of a PostgreSQL server for the footprint's comparison run (a temp database is made there). */
+  readonly footprintExternal: string | undefined;
 }
 
 export const HELP = `npm run bench -- [flags]
@@ -45,7 +51,13 @@ export const HELP = `npm run bench -- [flags]
                         connected, and report each contender's median round by reply p99
                         (default 1: one contender at a time, as before); use it to compare
                         latency tails on a shared machine, where they move from minute to minute
-  --contenders LIST     comma list of flotilla,bolt,floor (default all)
+  --contenders LIST     comma list of flotilla,bolt,floor (default all), and flotilla-before: the
+                        flotilla contender of another build, in BENCH_BEFORE_DIR (a checkout with
+                        npm ci && npm run build done), for side-by-side comparisons
+  --footprint           only this: flotilla start on an empty data dir and again on it (time until
+                        /healthz), and the idle PSS/RSS of its process tree (daemon + embedded server)
+  --footprint-runs K    runs of it (default 3)
+  --footprint-external URL  also the same daemon on this PostgreSQL server (admin URL; a temp database)
   --quick               small N/M, short sweep: about a minute
   --no-sweep            skip the rate sweep
   --sweep-rates LIST    rates tried in order until one fails (default 100,200,400,600,800,1000,1200,1500,2000,2500,3000)
@@ -74,10 +86,14 @@ export const HELP = `npm run bench -- [flags]
   --ttl-ms MS           FLOTILLA_LEASE_TTL_MS in the instances mode (default 15000)
   --takeover-rate R     mentions per second during each takeover (default 50)
   --steady-ms MS        how long the steady state is watched (default 60000; quick 15000)
+  --dashboard           the dashboard instead: flotilla connects N (default 10000) workspaces, and
+                        Debian's chromium times sign-in, filters, sorts and page turns, the page's
+                        share of its main thread under the --r mention load, and a restart of all
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
-  Env: DATABASE_URL (flotilla on a PostgreSQL server instead of embedded PGlite),
+  Env: DATABASE_URL (flotilla on a PostgreSQL server instead of its embedded one),
+       BENCH_BEFORE_DIR (the build the flotilla-before contender runs),
        BENCH_LOG_LEVEL (flotilla's log level, default error)
 `;
 
@@ -112,8 +128,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'server-ping-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, 'max-old-space': { type: 'string' },
       'settle-ms': { type: 'string' },
       profile: { type: 'boolean' }, 'heap-profile': { type: 'string' },
-      'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' },
+      'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, dashboard: { type: 'boolean' },
       instances: { type: 'string' }, 'ttl-ms': { type: 'string' }, 'takeover-rate': { type: 'string' }, 'steady-ms': { type: 'string' },
+      footprint: { type: 'boolean' }, 'footprint-runs': { type: 'string' }, 'footprint-external': { type: 'string' },
     },
   });
   if (v.help) return 'help';
@@ -125,11 +142,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     return value;
   };
   const contenders = (v.contenders ?? CONTENDERS.join(',')).split(',').map((s) => s.trim());
-  for (const c of contenders) if (!(CONTENDERS as readonly string[]).includes(c)) throw new Error(`unknown contender: ${c}`);
+  for (const c of contenders) if (![...CONTENDERS, 'flotilla-before'].includes(c)) throw new Error(`unknown contender: ${c}`);
+  if (contenders.includes('flotilla-before') && !process.env['BENCH_BEFORE_DIR']) throw new Error('flotilla-before needs BENCH_BEFORE_DIR: a built checkout of the other version');
   const scope = v['storm-scope'] ?? 'app';
   if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
   return {
-    n: num(v.n, quick ? 20 : 500),
+    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : 500),
     m: num(v.m, quick ? 400 : 6000),
     rate: num(v.r, 200),
     rounds: roundsOf(v.rounds),
@@ -159,5 +177,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ttlMs: num(v['ttl-ms'], 15_000),
     takeoverRate: num(v['takeover-rate'], 50),
     steadyMs: num(v['steady-ms'], quick ? 15_000 : 60_000),
+    dashboard: v.dashboard ?? false,
+    footprintRuns: v.footprint ? Math.max(1, num(v['footprint-runs'], 3)) : 0,
+    footprintExternal: v['footprint-external'],
   };
 }

@@ -44,7 +44,7 @@ serve({
         listed = (await daemon.repo.list({ enabledOnly: false })).length;
         listTimes.push(Math.round(performance.now() - t1));
       }
-      return { rows, insertMs, reconcileMs, versionsAllMs: versionsTimes, listAllMs: listTimes, listed, database: process.env['DATABASE_URL'] ? 'postgres' : 'pglite' };
+      return { rows, insertMs, reconcileMs, versionsAllMs: versionsTimes, listAllMs: listTimes, listed, database: process.env['DATABASE_URL'] ? 'postgres' : 'embedded' };
     } finally {
       await daemon.stop();
       await rm(dataDir, { recursive: true, force: true });

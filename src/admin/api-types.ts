@@ -61,3 +61,29 @@ export interface AddWorkspaceBody {
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
 }
+
+/** `GET /v1/workspaces/:team`: the list fields, the last inbound events (types only) and the last restarts. */
+export interface WorkspaceDetailView extends WorkspaceView {
+  readonly recentEvents: readonly { readonly at: string; readonly kind: string; readonly detail: string }[];
+  /** Newest last: when the connection was lost and why (`pong_timeout`, `operator`, an open failure's Slack error…). */
+  readonly restartHistory: readonly { readonly at: string; readonly reason: string }[];
+}
+
+/**
+ * `GET /v1/stats`: this instance's traffic. `events` and `replies` are
+ * per-second counts, oldest first, the last one the second that ended at `at`.
+ */
+export interface StatsView {
+  readonly instance: string;
+  readonly at: string;
+  readonly stepSeconds: 1;
+  readonly events: readonly number[];
+  readonly replies: readonly number[];
+  readonly reconnects: {
+    /** Connection reconnects in the last 60 minutes (by the minute, the current one included). */
+    readonly lastHour: number;
+    /** The same, per minute, oldest first. */
+    readonly perMinute: readonly number[];
+    readonly byReason: Readonly<Record<string, number>>;
+  };
+}

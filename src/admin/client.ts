@@ -106,26 +106,48 @@ export class AdminClient {
 
   async #request<T>(method: string, path: string, options: { body?: unknown; okStatuses?: number[]; isText?: boolean } = {}): Promise<T> {
     const { url, token, urlSource } = this.target;
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${url}${path}`, {
+      response = await httpRequest(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        timeoutMs: this.timeoutMs,
       });
     } catch (error) {
       throw new AdminClientError(`cannot reach the flotilla daemon at ${url} (${whyUnreachable(error)}); is \`flotilla start\` running? (address from ${urlSource})`, undefined, { cause: error });
     }
-    const text = await response.text();
-    const isOk = (options.okStatuses ?? []).includes(response.status) || response.ok;
+    const { status, text } = response;
+    const isOk = (options.okStatuses ?? []).includes(status) || (status >= 200 && status < 300);
     if (isOk && options.isText) return text as T;
     const json = parseJson(text);
     if (isOk && json !== undefined) return json as T;
     const message = (json as Partial<ErrorBody> | undefined)?.error?.message;
-    if (message) throw new AdminClientError(response.status === 401 ? `the daemon refused the admin token: ${message}` : message, response.status);
-    throw new AdminClientError(`unexpected answer from ${url}${path.split('?')[0]} (HTTP ${response.status}); is ${urlSource} pointing at flotilla?`, response.status);
+    if (message) throw new AdminClientError(status === 401 ? `the daemon refused the admin token: ${message}` : message, status);
+    throw new AdminClientError(`unexpected answer from ${url}${path.split('?')[0]} (HTTP ${status}); is ${urlSource} pointing at flotilla?`, status);
   }
+}
+
+/**
+ * One HTTP(S) request with node:http, resolving to the status and body text.
+ * Not `fetch`: loading its implementation costs a short CLI run more than
+ * everything else it does.
+ */
+async function httpRequest(
+  url: string, options: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number },
+): Promise<{ status: number; text: string }> {
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method, headers: options.headers, timeout: options.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
 function parseJson(text: string): unknown {
@@ -138,6 +160,8 @@ function parseJson(text: string): unknown {
 
 function whyUnreachable(error: unknown): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer in time';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code === 'ECONNREFUSED' ? 'connection refused' : code;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
   if (typeof cause?.message === 'string' && cause.message !== '') return cause.message;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FlotillaError, InvalidInputError, NotFoundError, SlackCallError, UnavailableError } from '../lib/errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { FlotillaError, InvalidInputError, NotFoundError, SlackCallError, TemporarilyUnavailableError } from '../lib/errors.js';
 import { redactSecrets } from '../lib/logger.js';
 import type { ErrorBody } from './api-types.js';
 
@@ -27,11 +28,14 @@ export function toErrorReply(error: unknown): ErrorReply {
     ({ status, body: { error: { code, message: redactSecrets(message) } }, isInternal });
   if (error instanceof InvalidInputError) return reply(400, error.code, error.message);
   if (error instanceof NotFoundError) return reply(404, error.code, error.message);
-  if (error instanceof UnavailableError) return reply(503, error.code, error.message);
   if (error instanceof SlackCallError) {
     return SLACK_UNAVAILABLE.test(error.slackError)
       ? reply(502, error.code, `${error.message} (Slack is unavailable or rate limiting; try again)`)
       : reply(422, error.code, error.message);
+  }
+  // After Slack's own failures: what is left unreachable is the database (a repository call).
+  if (error instanceof TemporarilyUnavailableError || isDatabaseUnavailable(error)) {
+    return reply(503, 'flotilla_unavailable', 'the database is temporarily unavailable; try again shortly');
   }
   const fastifyError = (error ?? {}) as FastifyLikeError;
   if (Array.isArray(fastifyError.validation)) {

@@ -77,6 +77,10 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
     name: 'flotilla_handler_duration_seconds', help: 'Command handling time (database, Web API, reply), by outcome.',
     labelNames: ['outcome'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
   });
+  const replies = new Counter({
+    name: 'flotilla_replies_total', help: 'Replies that reached Slack, by way (chat.postMessage, a slash command\'s ack, its response_url).',
+    labelNames: ['via'], registers,
+  });
   const reconnects = new Counter({ name: 'flotilla_reconnects_total', help: 'Connections replaced, by reason.', labelNames: ['reason'], registers });
   const removals = new Counter({ name: 'flotilla_workspace_removals_total', help: 'Workspaces removed, by reason (dead-token answers, operator removals).', labelNames: ['reason'], registers });
   const transitions = new Counter({ name: 'flotilla_worker_transitions_total', help: 'Worker state changes, by target state.', labelNames: ['to'], registers });
@@ -95,6 +99,7 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
       handled.inc({ outcome });
       handlerSeconds.observe({ outcome }, durationMs / 1000);
     }),
+    events.on('reply:sent', (_teamId, via) => replies.inc({ via })),
     events.on('connection:reconnect', (reason) => reconnects.inc({ reason })),
     events.on('workspace:removed', (_teamId, reason) => removals.inc({ reason })),
     events.on('worker:state', (_teamId, _from, to) => transitions.inc({ to })),

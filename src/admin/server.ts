@@ -2,11 +2,17 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { InvalidInputError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/abort.js';
-import type { AddWorkspaceBody, HealthView, InstanceView, ReadyView, WorkspaceView } from './api-types.js';
+import type { FleetEvents } from '../fleet/fleet-events.js';
+import type { SafeEmitter } from '../lib/typed-events.js';
+import type { AddWorkspaceBody, HealthView, InstanceView, ReadyView, StatsView, WorkspaceDetailView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
+import { installDashboard, installSecurityHeaders, isDashboardPath } from './dashboard.js';
+import { EventStream } from './event-stream.js';
+import type { FleetStats } from './fleet-stats.js';
 import { toErrorReply } from './http-errors.js';
 import type { FleetMetrics } from './metrics.js';
+import { registerTeamDataRoutes, type TeamDataSources } from './team-data-routes.js';
 import type { WorkspaceService } from './workspace-service.js';
 
 export interface AdminServerOptions {
@@ -17,12 +23,18 @@ export interface AdminServerOptions {
   readonly dataDir: string;
   readonly workspaces: WorkspaceService;
   readonly metrics: FleetMetrics;
+  /** This instance's traffic over time (`GET /v1/stats`, the live stream). */
+  readonly stats: FleetStats;
+  /** The fleet's events: the live stream sends the rows they change. */
+  readonly events: SafeEmitter<FleetEvents>;
   /** Readiness checks: database reachable, supervisor running. */
   readonly isDatabaseUp: () => Promise<boolean>;
   readonly isSupervisorRunning: () => boolean;
   readonly version: string;
   readonly instanceId: string;
   readonly logger: Logger;
+  /** The team's own data (leave, tasks) for `/v1/workspaces/:team/leave|tasks`; absent = no such routes. */
+  readonly teamData?: TeamDataSources;
 }
 
 /** A listening admin server. */
@@ -59,9 +71,12 @@ const removeQuerySchema = {
 
 /**
  * Starts the admin HTTP API (health, readiness, Prometheus metrics, workspace
- * operations). Every route but `/healthz` and `/readyz` needs
- * `Authorization: Bearer <token>`. Every failure answers JSON
- * `{error: {code, message}}`. Rejects when it cannot listen.
+ * operations, the dashboard and its live stream). Every route but `/healthz`,
+ * `/readyz` and the dashboard's page and files (`GET /`, `/dashboard/…`: no
+ * fleet data) needs `Authorization: Bearer <token>`; no cookie is ever
+ * accepted, so no other site can make a browser act with it (CSRF). Every
+ * failure answers JSON `{error: {code, message}}`. Rejects when it cannot
+ * listen.
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const logger = options.logger.child({ component: 'admin' });
@@ -72,8 +87,17 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415, not a confusing schema error
+  installSecurityHeaders(app);
   installHooks(app, options, logger);
+  await installDashboard(app, logger);
   installRoutes(app, options);
+  const stream = new EventStream({
+    events: options.events, stats: options.stats, statusOf: (teamId) => options.workspaces.statusOf(teamId),
+    instanceId: options.instanceId, logger,
+  });
+  app.get('/v1/stream', async (_request, reply) => stream.attach(reply));
+  app.addHook('preClose', async () => stream.close()); // open streams would hold the close forever
+  if (options.teamData) registerTeamDataRoutes(app, options.teamData);
   await app.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     throw new Error(`admin API cannot listen on ${options.host}:${options.port}${code === 'EADDRINUSE' ? ': address in use (set FLOTILLA_ADMIN_ADDR)' : ''}`, { cause: error });
@@ -96,7 +120,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
 function installHooks(app: FastifyInstance, options: AdminServerOptions, logger: Logger): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (OPEN_PATHS.has(request.url.split('?')[0]!)) return;
+    const path = request.url.split('?')[0]!;
+    if (OPEN_PATHS.has(path) || ((request.method === 'GET' || request.method === 'HEAD') && isDashboardPath(path))) return;
     const problem = checkBearer(request.headers.authorization, options.token);
     if (problem === undefined) return;
     await reply.code(401).header('www-authenticate', 'Bearer realm="flotilla"')
@@ -109,7 +134,8 @@ function installHooks(app: FastifyInstance, options: AdminServerOptions, logger:
       method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime),
       ...(typeof team === 'string' && team !== 'all' ? { team_id: team } : {}),
     };
-    if (path.startsWith('/v1/') || reply.statusCode >= 400) logger.info(line, 'admin request');
+    // Operator actions at info; reads (an open dashboard polls some every few seconds) at debug, unless refused.
+    if ((path.startsWith('/v1/') && request.method !== 'GET') || reply.statusCode >= 400) logger.info(line, 'admin request');
     else logger.debug(line, 'admin request');
   });
   app.setErrorHandler(async (error, request, reply) => {
@@ -138,8 +164,9 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
     return reply.code(view.status === 'ready' ? 200 : 503).send(view);
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.render()));
+  app.get('/v1/stats', async (): Promise<StatsView> => options.stats.view());
   app.get('/v1/workspaces', async (): Promise<{ workspaces: WorkspaceView[] }> => ({ workspaces: await options.workspaces.list() }));
-  app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>) =>
+  app.get('/v1/workspaces/:team', async (request: FastifyRequest<{ Params: { team: string } }>): Promise<{ workspace: WorkspaceDetailView }> =>
     ({ workspace: await options.workspaces.get(teamParam(request.params.team, false)) }));
   app.get('/v1/instances', async (): Promise<{ instances: InstanceView[] }> => ({ instances: await options.workspaces.instances() }));
   app.post('/v1/workspaces', { schema: { body: addBodySchema } }, async (request: FastifyRequest<{ Body: AddWorkspaceBody }>, reply: FastifyReply) => {

@@ -1,12 +1,12 @@
 import { withTimeout } from '../lib/abort.js';
-import { errorMessage, InvalidInputError, NotFoundError, SlackCallError, UnavailableError } from '../lib/errors.js';
+import { errorMessage, InvalidInputError, NotFoundError, SlackCallError, TemporarilyUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { FleetRow, InstanceRecord } from '../db/fleet-repository.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
-import type { RecentEvent } from '../fleet/worker.js';
+import type { RecentEvent, RestartRecord, WorkerStatus } from '../fleet/worker.js';
 import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 import type { SlackWeb } from '../slack/web-client.js';
@@ -90,17 +90,23 @@ export class WorkspaceService {
     }
   }
 
+  /** The status of a workspace running on this instance, or undefined: cheap, for the live stream. */
+  statusOf(teamId: string): WorkerStatus | undefined {
+    return this.supervisor.worker(teamId)?.status();
+  }
+
   /**
    * One workspace's status and, when it runs here, its recent inbound events
-   * (no message text); run by another instance, its published status and no
-   * events. NotFoundError if no such workspace is enabled.
+   * (types only, no message text) and its last restarts; run by another
+   * instance, its published status and neither. NotFoundError if no such
+   * workspace is enabled.
    */
-  async get(teamId: string): Promise<WorkspaceView & { readonly recentEvents: readonly RecentEvent[] }> {
+  async get(teamId: string): Promise<WorkspaceView & { readonly recentEvents: readonly RecentEvent[]; readonly restartHistory: readonly RestartRecord[] }> {
     const worker = this.supervisor.worker(teamId);
-    if (worker) return { ...worker.status(), recentEvents: worker.recentEvents };
+    if (worker) return { ...worker.status(), recentEvents: worker.recentEvents, restartHistory: worker.restartHistory };
     const elsewhere = this.fleet ? (await this.list()).find((w) => w.teamId === teamId) : undefined;
     if (!elsewhere) throw new NotFoundError(`no workspace ${teamId} is running${this.fleet ? '' : ' here'}`);
-    return { ...elsewhere, recentEvents: [] };
+    return { ...elsewhere, recentEvents: [], restartHistory: [] };
   }
 
   /** The instances sharing this database, with the connections each holds. */
@@ -109,7 +115,7 @@ export class WorkspaceService {
     try {
       return instanceViews(await bounded(this.fleet.reader.instances()), this.fleet.instanceId);
     } catch (error) {
-      throw new UnavailableError('the database is temporarily unavailable: the instances cannot be listed now; try again shortly', { cause: error });
+      throw new TemporarilyUnavailableError('database', { cause: error });
     }
   }
 

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import type { AdminClient } from '../admin/client.js';
 import { ConfigError, errorMessage, FlotillaError } from '../lib/errors.js';
-import { redactSecrets } from '../lib/logger.js';
+import { redactSecrets } from '../lib/redact.js';
 import { countByState, formatDuration, formatInstances, formatWorkspaces } from './format.js';
 
 /** What the process entry provides to the commands. */

@@ -1,21 +1,40 @@
-import type { BotIdentity, CommandRequest, Reply, SlackApi } from '../slack/types.js';
+import type { BotIdentity, CommandRequest, InteractionRequest, Reply, SlackApi } from '../slack/types.js';
 
-/** What a command sees: its arguments and a way to answer, never a transport. */
-export interface CommandContext<Services = unknown> {
-  /** Arguments after the command name, quotes honoured. */
-  readonly args: readonly string[];
-  /** The raw text after the command name. */
-  readonly rest: string;
-  readonly request: CommandRequest;
+/** Who acts, in which workspace, with what: shared by commands and by clicks and forms. */
+export interface ActingContext<Services = unknown> {
   readonly teamId: string;
+  /** Who typed, clicked or submitted. */
   readonly userId: string;
   readonly bot: BotIdentity;
   readonly slack: SlackApi;
   readonly services: Services;
   readonly signal: AbortSignal;
+}
+
+/** What a command sees: its arguments and a way to answer, never a transport. */
+export interface CommandContext<Services = unknown> extends ActingContext<Services> {
+  /** Arguments after the command name, quotes honoured. */
+  readonly args: readonly string[];
+  /** The raw text after the command name. */
+  readonly rest: string;
+  readonly request: CommandRequest;
   reply(reply: Reply | string): Promise<void>;
   /** Answers with this command's usage line (wrong arguments). */
   usage(): Promise<void>;
+}
+
+/** What a command family's interaction handler sees: the click or submission, and its one ack. */
+export interface InteractionCommandContext<Services = unknown> extends ActingContext<Services> {
+  readonly interaction: InteractionRequest;
+  /** Acknowledges once (a `view_submission` answer rides in it); later calls do nothing. */
+  ack(response?: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** The buttons and forms a command family owns: clicks by `action_id`, submissions by the view's `callback_id`. */
+export interface CommandInteractions<Services = unknown> {
+  readonly actionIds?: readonly string[];
+  readonly callbackIds?: readonly string[];
+  handle(context: InteractionCommandContext<Services>): Promise<void>;
 }
 
 /** One command family (`task`, `plan`, …). */
@@ -29,6 +48,8 @@ export interface CommandDefinition<Services = unknown> {
   readonly examples?: readonly string[];
   /** Second words it understands (`add`, `list`…), so a typo of both words still finds it. */
   readonly subcommands?: readonly string[];
+  /** Buttons and forms it owns (optional). */
+  readonly interactions?: CommandInteractions<Services>;
   run(context: CommandContext<Services>): Promise<void>;
 }
 

@@ -1,66 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import type { LeaveRecord, LeaveStore } from '../db/leave-repository.js';
 import type { PlanStore } from '../db/plans-repository.js';
+import type { SettingsStore, WorkspaceSettings } from '../db/settings-repository.js';
 import type { TaskStore } from '../db/tasks-repository.js';
+import { classifySlackError } from '../slack/classify-error.js';
+import type { Logger } from '../lib/logger.js';
+import type { People } from '../slack/people.js';
+import type { TeamZones } from '../slack/team-zone.js';
 import type { SlackApi } from '../slack/types.js';
-import { TtlCache } from './cache.js';
-import type { CommandContext } from './command.js';
-import { isValidTimeZone, type Today } from './parse.js';
+import type { ActingContext, CommandContext } from './command.js';
+import type { Today } from './parse.js';
 
-/** What the team commands work with: stores scoped by team, a clock, and cached Slack look-ups. */
+/**
+ * Keeps the day's "who is out" summary true after it was posted: told of
+ * every leave status change, it updates the posted message when the change
+ * touches that day. Never rejects (failures are logged).
+ */
+export interface SummaryUpdates {
+  leaveChanged(teamId: string, request: LeaveRecord, slack: SlackApi): Promise<void>;
+}
+
+/** What the team commands work with: stores scoped by team, a clock, the people cache and time zones. */
 export interface CommandServices {
   readonly tasks: TaskStore;
   readonly plans: PlanStore;
+  readonly leave: LeaveStore;
+  readonly settings: SettingsStore;
+  /** Names, admin flags and time zones of members (the `users` cache). */
+  readonly people: People;
+  readonly zones: TeamZones;
+  readonly summary: SummaryUpdates;
   /** The current instant (injected so tests and demos can fix it). */
   readonly now: () => Date;
-  /** Workspace time zone per team: one `team.info` per team per hour, UTC when unknown. */
-  readonly zones: TtlCache<string>;
-  /** Display names per team and user, for lists that should not ping everyone they name. */
-  readonly names: TtlCache<string>;
+  readonly logger: Logger;
 }
+
+/** The parts a command needs to act for one user of one team, whether it came as a command or as a click. */
+export type Actor = Pick<ActingContext<CommandServices>, 'teamId' | 'userId' | 'slack' | 'services'>;
 
 export type TeamContext = CommandContext<CommandServices>;
 
-const ZONE_TTL_MS = 60 * 60_000;
-const NAME_TTL_MS = 60 * 60_000;
-
-/** Services over the given stores, with fresh caches. */
-export function createServices(stores: { tasks: TaskStore; plans: PlanStore; now?: () => Date }): CommandServices {
-  return {
-    tasks: stores.tasks,
-    plans: stores.plans,
-    now: stores.now ?? (() => new Date()),
-    zones: new TtlCache<string>(ZONE_TTL_MS),
-    names: new TtlCache<string>(NAME_TTL_MS),
-  };
+/** A team's settings and "now" in its time zone. */
+export interface TeamCalendar {
+  readonly settings: WorkspaceSettings;
+  readonly today: Today;
 }
 
-/** "Now" in the workspace's time zone (cached per team; UTC when Slack does not say or fails). */
-export async function teamToday(context: TeamContext): Promise<Today> {
-  const { services, teamId, slack } = context;
-  const timeZone = await services.zones.get(teamId, () => loadTimeZone(slack)).catch(() => 'UTC');
-  return { now: services.now(), timeZone };
+/** The team's settings and "now" in its time zone (settings, else Slack's, else UTC). */
+export async function teamCalendar(actor: Actor): Promise<TeamCalendar> {
+  const settings = await actor.services.settings.get(actor.teamId);
+  const timeZone = await actor.services.zones.zoneOf(actor.teamId, settings.timeZone, actor.slack);
+  return { settings, today: { now: actor.services.now(), timeZone } };
 }
 
-async function loadTimeZone(slack: SlackApi): Promise<string> {
-  const zone = slack.teamTimeZone ? await slack.teamTimeZone() : 'UTC';
-  return isValidTimeZone(zone) ? zone : 'UTC';
+/** "Now" in the workspace's time zone. */
+export async function teamToday(actor: Actor): Promise<Today> {
+  return (await teamCalendar(actor)).today;
 }
 
-/** A user's display name (cached); their mention form when Slack cannot tell. Never rejects. */
-export async function displayName(context: TeamContext, userId: string): Promise<string> {
-  const { services, teamId, slack } = context;
-  return services.names
-    .get(`${teamId}/${userId}`, async () => (await slack.userInfo(userId)).name)
-    .catch(() => `<@${userId}>`);
+/** A user's display name (from the users cache); their mention form when Slack cannot tell. Never rejects. */
+export async function displayName(actor: Actor, userId: string): Promise<string> {
+  return actor.services.people.get(actor.teamId, userId, actor.slack).then((p) => p.name, () => `<@${userId}>`);
 }
 
-/** Display names of several users at once, keyed by id. */
-export async function displayNames(context: TeamContext, userIds: Iterable<string>): Promise<Map<string, string>> {
+/** Display names of several users at once, keyed by id (mention form for the unknown). Never rejects. */
+export async function displayNames(actor: Actor, userIds: Iterable<string>): Promise<Map<string, string>> {
   const unique = [...new Set(userIds)];
-  const names = await Promise.all(unique.map((id) => displayName(context, id)));
-  return new Map(unique.map((id, i) => [id, names[i]!]));
+  const people = await actor.services.people.getMany(actor.teamId, unique, actor.slack);
+  return new Map(unique.map((id) => [id, people.get(id)?.name ?? `<@${id}>`]));
 }
 
-/** Whether the user is a workspace admin or owner (asked fresh from `users.info`; rejects when Slack fails). */
-export async function isWorkspaceAdmin(context: TeamContext, userId: string): Promise<boolean> {
-  return (await context.slack.userInfo(userId)).isAdmin;
+/** Whether the user is a workspace admin or owner (users cache, refreshed daily and on `user_change`; rejects when Slack fails and nothing is cached). */
+export async function isWorkspaceAdmin(actor: Actor, userId: string): Promise<boolean> {
+  return (await actor.services.people.get(actor.teamId, userId, actor.slack)).isAdmin;
+}
+
+/**
+ * Runs a notification (a DM, a message update) that must never block what
+ * caused it: a failure is logged with a reference, which is returned.
+ */
+export async function bestEffort(actor: Actor, what: string, work: () => Promise<unknown>, fields: Record<string, unknown> = {}): Promise<string | undefined> {
+  try {
+    await work();
+    return undefined;
+  } catch (error) {
+    const ref = randomBytes(4).toString('hex');
+    actor.services.logger.warn({ ref, team_id: actor.teamId, slackError: classifySlackError(error).slackError, ...fields }, `could not ${what}`);
+    return ref;
+  }
 }

@@ -4,8 +4,8 @@ import { defineCommand } from './command.js';
 import { DATE_HELP, looksLikeDate, parseDate, parseTaskNumber, parseUserMention, todayIn } from './parse.js';
 import { displayNames, isWorkspaceAdmin, teamToday, type CommandServices, type TeamContext } from './services.js';
 import { parseTaskAdd, titleFrom } from './task-args.js';
+import { findSubcommand, replyUnknownSubcommand, replyUsage, type SubcommandTable } from './subcommands.js';
 import { taskListReply, taskReply } from './task-view.js';
-import { closest } from './tokenize.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   add: 'task add <title> [for @user] [due <date>]',
@@ -22,7 +22,7 @@ type Handler = (context: TeamContext, args: readonly string[]) => Promise<void>;
 
 /** Answers with one form's usage line (wrong arguments). */
 function usageOf(context: TeamContext, form: string, problem = ''): Promise<void> {
-  return context.reply(`${problem ? `${problem}\n` : ''}Usage: \`${USAGE[form]}\``);
+  return replyUsage(context, USAGE[form]!, problem);
 }
 
 /** The task named by `raw` in this team, or a reply saying why there is none. */
@@ -135,10 +135,11 @@ const remove: Handler = async (context, args) => {
   }
 };
 
-const HANDLERS: Readonly<Record<string, Handler>> = {
-  add, list, done: setDone(true), reopen: setDone(false), edit, assign, due, delete: remove,
+const SUBCOMMANDS: SubcommandTable<CommandServices> = {
+  family: 'task',
+  handlers: { add, list, done: setDone(true), reopen: setDone(false), edit, assign, due, delete: remove },
+  aliases: { ls: 'list', new: 'add', finish: 'done', rm: 'delete', remove: 'delete', rename: 'edit' },
 };
-const ALIASES: Readonly<Record<string, string>> = { ls: 'list', new: 'add', finish: 'done', rm: 'delete', remove: 'delete', rename: 'edit' };
 
 /** `task …`: the team's task list, numbered per workspace. */
 export const taskCommand = defineCommand<CommandServices>({
@@ -146,15 +147,12 @@ export const taskCommand = defineCommand<CommandServices>({
   aliases: ['tasks', 'todo'],
   usage: Object.values(USAGE).join('\n'),
   summary: 'Add, list, finish and change the team\'s tasks (numbered #1, #2, …).',
-  subcommands: Object.keys(HANDLERS),
+  subcommands: Object.keys(SUBCOMMANDS.handlers),
   examples: ['task add "Write the release notes" for @alice due fri', 'task list mine', 'task done 3', 'task due 3 tomorrow'],
   async run(context) {
     const [word, ...args] = context.args;
     if (word === undefined) return context.usage();
-    const sub = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
-    const handler = HANDLERS[sub];
-    if (handler) return handler(context, args);
-    const guess = closest(sub, Object.keys(HANDLERS));
-    await context.reply(`I don't know \`task ${word}\`.${guess ? ` Did you mean \`task ${guess}\`?` : ''} Try \`help task\`.`);
+    const handler = findSubcommand(SUBCOMMANDS, word);
+    return handler ? handler(context, args) : replyUnknownSubcommand(context, SUBCOMMANDS, word);
   },
 });

@@ -1,16 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { assertChannelName, DatabaseError, redactDatabaseUrl, scrubDatabaseSecret } from './errors.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { Mutex } from './mutex.js';
+import type { EmbeddedConnection } from './embedded-server.js';
+import { DatabaseError, redactDatabaseUrl, scrubDatabaseSecret } from './errors.js';
 import { PgListener } from './pg-listener.js';
-import { PGliteDialect } from './pglite-dialect.js';
-import { PGliteInWorker } from './pglite-worker.js';
 import type { Schema } from './schema.js';
 
 /** The channel the `workspaces` trigger notifies on; the payload is the team id. */
@@ -19,157 +14,103 @@ export const WORKSPACES_CHANNEL = 'flotilla_workspaces';
 export interface Database {
   readonly kysely: Kysely<Schema>;
   /**
-   * For heartbeats and leases: on a server, a pool of its own (two
-   * connections) whose every statement and connect gives up after
-   * `coordinationTimeoutMs`, so a hung or busy main pool never delays a
-   * renewal and a cut link fails fast. Embedded: the same as `kysely`.
+   * For heartbeats and leases: a pool of its own (two connections) whose
+   * every statement and connect gives up after `coordinationTimeoutMs`, so a
+   * busy or hung main pool never delays a renewal and a cut link fails fast.
    */
   readonly coordination: Kysely<Schema>;
+  /** `embedded`: flotilla's own server (see embedded-server.ts); `postgres`: the server at DATABASE_URL. The same code serves both. */
   readonly kind: 'postgres' | 'embedded';
   /**
    * Subscribes to NOTIFY on `channel` (lower-case identifier); resolves once
-   * listening, to an unsubscribe. Postgres: one dedicated pg client that
-   * reconnects if dropped (notifications sent meanwhile are lost: keep
-   * polling); embedded: PGlite's own listen().
+   * listening, to an unsubscribe. One dedicated pg client that reconnects if
+   * dropped; notifications sent meanwhile are lost, so `onRestored` is called
+   * after each reconnection (catch up there; keep polling anyway).
    */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>>;
   /** Cheap reachability check for /readyz (select 1, 2 s timeout). Never throws. */
   ping(): Promise<boolean>;
-  /** Closes pools/clients/PGlite. Idempotent. */
+  /** Closes the pool and the LISTEN client. Idempotent. Never stops a server. */
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
-  /** `postgres://…`; unset means embedded PGlite under `dataDir`. */
-  readonly url?: string | undefined;
-  /** Holds the embedded database (`pgdata/`). */
-  readonly dataDir: string;
+  /** A `postgres://` URL (DATABASE_URL), or the embedded server's connection. */
+  readonly target: string | EmbeddedConnection;
   readonly logger: Logger;
-  /** Max pool connections (postgres only). Default 10. */
+  /** Max pool connections. Default 10. */
   readonly poolSize?: number | undefined;
-  /** Bound of each statement and connect on the coordination pool (postgres only). Default 5000. */
+  /** Bound of each statement and connect on the coordination pool. Default 5000. */
   readonly coordinationTimeoutMs?: number | undefined;
 }
 
 const PING_TIMEOUT_MS = 2_000;
+/** A query waits this long for a connection before failing as "unavailable" (the default is forever). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Opens (and checks) the database: a `pg` pool when `url` is set, else an
- * on-disk PGlite under `${dataDir}/pgdata` (created on first use, which takes
- * a few seconds for initdb), locked against other processes by
- * `${dataDir}/pgdata.lock`. Does not migrate: call `migrateToLatest`.
- * Rejects with DatabaseError whose message never contains the URL's password.
+ * Opens a `pg` pool on `target` and checks it with one connection. Does not
+ * migrate: call `migrateToLatest`. Rejects with DatabaseError whose message
+ * never contains the password. Once open, a server that goes away makes
+ * queries fail (isDatabaseUnavailable says so) until it is back; the pool
+ * reconnects by itself.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  return options.url === undefined || options.url === ''
-    ? openEmbedded(options.dataDir, options.logger)
-    : openPostgres(options.url, options.logger, options.poolSize ?? 10, options.coordinationTimeoutMs ?? 5_000);
-}
-
-async function openPostgres(url: string, logger: Logger, poolSize: number, coordinationTimeoutMs: number): Promise<Database> {
-  const shownUrl = redactDatabaseUrl(url);
-  if (!/^postgres(ql)?:$/.test(safeProtocol(url))) {
-    throw new DatabaseError(`DATABASE_URL must be a postgres:// URL (got ${shownUrl})`);
+  const { target, logger } = options;
+  const secret = typeof target === 'string' ? target : target.password;
+  const shown = typeof target === 'string' ? redactDatabaseUrl(target) : `the embedded PostgreSQL server (${target.host})`;
+  if (typeof target === 'string' && !/^postgres(ql)?:$/.test(safeProtocol(target))) {
+    throw new DatabaseError(`DATABASE_URL must be a postgres:// URL (got ${shown})`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const connection: pg.ClientConfig = typeof target === 'string' ? { connectionString: target } : { ...target };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   // An idle client that dies must not crash the process; the pool replaces it.
-  pool.on('error', (error) =>
-    logger.warn({ error: scrubDatabaseSecret(error.message, url) }, 'idle database connection failed'),
-  );
+  pool.on('error', (error) => logger.warn({ error: scrubDatabaseSecret(error.message, secret) }, 'idle database connection failed'));
   survivePeerResets(pool);
   try {
     const client = await pool.connect();
     client.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new DatabaseError(
-      `cannot connect to ${shownUrl}: ${scrubDatabaseSecret(errorMessage(error), url)}`,
-    );
+    throw new DatabaseError(`cannot connect to ${shown}: ${scrubDatabaseSecret(errorMessage(error), secret)}`);
   }
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  const coordinationPool = new pg.Pool({
-    connectionString: url, max: 2, keepAlive: true,
-    connectionTimeoutMillis: coordinationTimeoutMs, query_timeout: coordinationTimeoutMs,
-  });
-  coordinationPool.on('error', (error) =>
-    logger.warn({ error: scrubDatabaseSecret(error.message, url) }, 'idle coordination connection failed'),
-  );
+  const timeoutMs = options.coordinationTimeoutMs ?? 5_000;
+  const coordinationPool = new pg.Pool({ ...connection, max: 2, keepAlive: true, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  coordinationPool.on('error', (error) => logger.warn({ error: scrubDatabaseSecret(error.message, secret) }, 'idle coordination connection failed'));
   survivePeerResets(coordinationPool);
   const coordination = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: coordinationPool }) });
-  const listener = new PgListener(url, logger);
-  logger.info({ database: shownUrl }, 'database connected');
-  return new OpenedDatabase('postgres', kysely, coordination, {
-    listen: (channel, onNotify) => listener.listen(channel, onNotify),
-    close: async () => {
-      await listener.close();
-      await coordination.destroy();
-      await kysely.destroy(); // ends the pool
-    },
-  });
+  const listener = new PgListener(connection, secret, logger);
+  if (typeof target === 'string') logger.info({ database: shown }, 'database connected');
+  return new OpenedDatabase(typeof target === 'string' ? 'postgres' : 'embedded', kysely, coordination, listener);
 }
 
-async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> {
-  const pgdata = join(dataDir, 'pgdata');
-  await mkdir(pgdata, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-    throw new DatabaseError(`cannot create ${pgdata}: ${errorMessage(error)}`, { cause: error });
-  });
-  const unlock = await lockDataDir(join(dataDir, 'pgdata.lock'), `the embedded database in ${pgdata}`);
-  let pglite: PGliteInWorker;
-  try {
-    const startedAt = Date.now();
-    // In a worker thread, int8 parsed as a string to match node-postgres (see pglite-worker.ts).
-    pglite = await PGliteInWorker.open(pgdata);
-    logger.info({ dataDir: pgdata, startMs: Date.now() - startedAt }, 'embedded database opened');
-  } catch (error) {
-    await unlock();
-    throw new DatabaseError(`cannot open the embedded database in ${pgdata}: ${errorMessage(error)}`, {
-      cause: error,
-    });
-  }
-  const mutex = new Mutex();
-  const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite, mutex }) });
-  return new OpenedDatabase('embedded', kysely, kysely, {
-    listen: async (channel, onNotify) => {
-      assertChannelName(channel);
-      // Through the dialect's lock, so LISTEN never runs inside someone's transaction.
-      const unlisten = await mutex.run(() => pglite.listen(channel, onNotify));
-      let isSubscribed = true;
-      return async () => {
-        if (!isSubscribed || pglite.closed) return;
-        isSubscribed = false;
-        await mutex.run(() => unlisten());
-      };
-    },
-    close: async () => {
-      await kysely.destroy();
-      // After every queued query and open transaction has finished.
-      await mutex.run(() => pglite.close());
-      await unlock();
-    },
-  });
-}
-
-interface EngineHooks {
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
-  close(): Promise<void>;
+/**
+ * pg-pool listens for errors on idle clients only: a link reset while a
+ * statement is under way (a network cut healing) emits 'error' on a
+ * checked-out client with no listener, which would end the process. The
+ * statement itself fails with that error, and the pool drops the client.
+ */
+function survivePeerResets(pool: pg.Pool): void {
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 class OpenedDatabase implements Database {
-  readonly #hooks: EngineHooks;
+  readonly #listener: PgListener;
   #closing: Promise<void> | undefined;
 
   constructor(
     readonly kind: 'postgres' | 'embedded',
     readonly kysely: Kysely<Schema>,
     readonly coordination: Kysely<Schema>,
-    hooks: EngineHooks,
+    listener: PgListener,
   ) {
-    this.#hooks = hooks;
+    this.#listener = listener;
   }
 
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  listen(channel: string, onNotify: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>> {
     if (this.#closing) return Promise.reject(new DatabaseError('database is closed'));
-    return this.#hooks.listen(channel, onNotify);
+    return this.#listener.listen(channel, onNotify, onRestored);
   }
 
   async ping(): Promise<boolean> {
@@ -182,18 +123,12 @@ class OpenedDatabase implements Database {
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.#hooks.close());
+    return (this.#closing ??= (async () => {
+      await this.#listener.close();
+      await this.coordination.destroy();
+      await this.kysely.destroy(); // ends the pool
+    })());
   }
-}
-
-/**
- * pg-pool listens for errors on idle clients only: a link reset while a
- * statement is under way (a network cut healing) emits 'error' on a
- * checked-out client with no listener, which would end the process. The
- * statement itself fails with that error, and the pool drops the client.
- */
-function survivePeerResets(pool: pg.Pool): void {
-  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 function safeProtocol(url: string): string {

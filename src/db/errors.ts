@@ -24,14 +24,17 @@ export function redactDatabaseUrl(url: string): string {
   return parsed.toString();
 }
 
-/** Removes the URL's password from free text (error messages from drivers), wherever it appears. */
+/**
+ * Removes a database secret from free text (error messages from drivers),
+ * wherever it appears: a URL's password (and the URL), or a bare password.
+ */
 export function scrubDatabaseSecret(text: string, url: string | undefined): string {
-  if (url === undefined) return text;
+  if (url === undefined || url === '') return text;
   let password = '';
   try {
     password = decodeURIComponent(new URL(url).password);
   } catch {
-    return text.replaceAll(url, '[database url]');
+    return text.replaceAll(url, '***');
   }
   let scrubbed = text.replaceAll(url, redactDatabaseUrl(url));
   if (password.length > 0) scrubbed = scrubbed.replaceAll(password, '***');
@@ -43,4 +46,37 @@ export function assertChannelName(channel: string): void {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
     throw new DatabaseError(`invalid notification channel name: ${JSON.stringify(channel)}`);
   }
+}
+
+/** SQLSTATEs that mean "the server is not there right now", not "the statement is wrong". */
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
+  '57P01', // admin_shutdown: the server is stopping (or our session was terminated)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+  '53300', // too_many_connections
+]);
+/** Socket errors of a connection that could not be made or was cut. */
+const UNAVAILABLE_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED',
+]);
+/** node-postgres' own messages for a connection that broke or never came. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable|Client was closed|Connection ended unexpectedly/i;
+
+/**
+ * Whether `error` (or any error in its `cause` chain) says the database
+ * cannot be reached right now (server down, restarting, network cut,
+ * connection limit), as opposed to a failing statement. Such failures are
+ * retried later; callers answer users "temporarily unavailable". Never throws.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (typeof current !== 'object') return false;
+    const { code, message, errors } = current as { code?: unknown; message?: unknown; errors?: unknown };
+    if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    // A connection attempt to several addresses (localhost: ::1 and 127.0.0.1) fails as an AggregateError.
+    if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

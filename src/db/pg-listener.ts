@@ -6,7 +6,7 @@ import { assertChannelName, scrubDatabaseSecret } from './errors.js';
 type Callback = (payload: string) => void;
 
 const RECONNECT_BASE_MS = 500;
-const RECONNECT_CAP_MS = 30_000;
+const RECONNECT_CAP_MS = 10_000;
 
 /**
  * One dedicated `pg` client for LISTEN, shared by every subscription.
@@ -19,7 +19,9 @@ const RECONNECT_CAP_MS = 30_000;
  */
 export class PgListener {
   readonly #config: pg.ClientConfig;
-  readonly #url: string;
+  /** What to scrub from error messages: the URL or the password. */
+  readonly #secret: string;
+  readonly #onRestored = new Set<() => void>();
   readonly #logger: Logger;
   readonly #channels = new Map<string, Set<Callback>>();
   #connecting: Promise<pg.Client> | undefined;
@@ -28,14 +30,17 @@ export class PgListener {
   #failures = 0;
   #isClosed = false;
 
-  constructor(url: string, logger: Logger) {
-    this.#config = { connectionString: url };
-    this.#url = url;
+  constructor(config: pg.ClientConfig, secret: string, logger: Logger) {
+    this.#config = { ...config, keepAlive: true };
+    this.#secret = secret;
     this.#logger = logger;
   }
 
-  /** Subscribes; resolves once LISTEN is active, to an idempotent unsubscribe. */
-  async listen(channel: string, onNotify: Callback): Promise<() => Promise<void>> {
+  /**
+   * Subscribes; resolves once LISTEN is active, to an idempotent unsubscribe.
+   * `onRestored` is called after each reconnection (what was notified meanwhile is lost).
+   */
+  async listen(channel: string, onNotify: Callback, onRestored?: () => void): Promise<() => Promise<void>> {
     assertChannelName(channel);
     if (this.#isClosed) throw new Error('listener is closed');
     let callbacks = this.#channels.get(channel);
@@ -52,10 +57,13 @@ export class PgListener {
       this.#forget(channel, subscription);
       throw error;
     }
+    const restored = onRestored ? (): void => onRestored() : undefined;
+    if (restored) this.#onRestored.add(restored);
     let isSubscribed = true;
     return async () => {
       if (!isSubscribed) return;
       isSubscribed = false;
+      if (restored) this.#onRestored.delete(restored);
       if (this.#forget(channel, subscription) && this.#client) {
         await this.#client.query(`UNLISTEN "${channel}"`).catch(() => undefined);
       }
@@ -68,6 +76,7 @@ export class PgListener {
     this.#isClosed = true;
     clearTimeout(this.#reconnectTimer);
     this.#channels.clear();
+    this.#onRestored.clear();
     const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
     this.#client = undefined;
     await client?.end().catch(() => undefined);
@@ -102,7 +111,7 @@ export class PgListener {
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
-      throw new Error(`LISTEN connection failed: ${scrubDatabaseSecret(errorMessage(error), this.#url)}`);
+      throw new Error(`LISTEN connection failed: ${scrubDatabaseSecret(errorMessage(error), this.#secret)}`);
     }
     if (this.#isClosed) {
       await client.end().catch(() => undefined);
@@ -129,7 +138,7 @@ export class PgListener {
     client.end().catch(() => undefined);
     if (this.#isClosed) return;
     this.#logger.warn(
-      { error: error ? scrubDatabaseSecret(error.message, this.#url) : 'connection ended' },
+      { error: error ? scrubDatabaseSecret(error.message, this.#secret) : 'connection ended' },
       'LISTEN connection lost; reconnecting',
     );
     this.#scheduleReconnect();
@@ -141,7 +150,16 @@ export class PgListener {
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       this.#connect().then(
-        () => this.#logger.info({ channels: [...this.#channels.keys()] }, 'LISTEN connection restored'),
+        () => {
+          this.#logger.info({ channels: [...this.#channels.keys()] }, 'LISTEN connection restored');
+          for (const callback of this.#onRestored) {
+            try {
+              callback();
+            } catch (error) {
+              this.#logger.error({ err: error }, 'LISTEN restore handler threw');
+            }
+          }
+        },
         (error: unknown) => {
           this.#failures += 1;
           this.#logger.warn({ error: errorMessage(error) }, 'LISTEN reconnect failed');

@@ -29,7 +29,7 @@ export interface WorkspacesTable {
 }
 
 export interface WorkspaceRemovalsTable {
-  /** bigint identity: pg returns int8 as a string (and so does our PGlite setup). */
+  /** bigint identity: pg returns int8 as a string. */
   id: GeneratedAlways<string>;
   team_id: string;
   team_name: string;
@@ -100,6 +100,122 @@ export interface Schema {
   task_counters: TaskCountersTable;
   tasks: TasksTable;
   plan_entries: PlanEntriesTable;
+}
+
+// ---- leave, settings, summaries, users (migration 0003) -----------------------------------
+
+export type LeaveStatusColumn = 'pending' | 'approved' | 'rejected' | 'cancelled';
+export type HalfDayColumn = 'am' | 'pm';
+
+/** A timestamptz that may be null, written as a Date or an SQL-parsable string. */
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface LeaveCountersTable {
+  team_id: string;
+  last_number: Generated<number>;
+}
+
+export interface LeaveRequestsTable {
+  id: GeneratedAlways<string>;
+  team_id: string;
+  number: number;
+  user_id: string;
+  from_day: DateColumn;
+  to_day: DateColumn;
+  half_day: HalfDayColumn | null;
+  leave_type: string;
+  reason: string | null;
+  status: LeaveStatusColumn;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  decision_note: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface LeaveHistoryTable {
+  id: GeneratedAlways<string>;
+  team_id: string;
+  number: number;
+  status: LeaveStatusColumn;
+  actor: string;
+  note: string | null;
+  at: Timestamp;
+}
+
+export interface LeaveApproverMessagesTable {
+  team_id: string;
+  number: number;
+  approver_id: string;
+  channel_id: string;
+  ts: string;
+}
+
+export interface HolidaysTable {
+  team_id: string;
+  day: DateColumn;
+  name: string;
+  created_by: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** A jsonb column: read as parsed JSON, written as JSON text. */
+export type JsonColumn<T> = ColumnType<T, string | undefined, string>;
+
+export interface WorkspaceSettingsTable {
+  team_id: string;
+  time_zone: string | null;
+  summary_channel: string | null;
+  /** `HH:MM`, 24-hour, in the workspace's time zone. */
+  summary_time: ColumnType<string, string | undefined, string>;
+  /** Days of the week, 0 = Sunday. */
+  workdays: JsonColumn<number[]>;
+  leave_types: JsonColumn<string[]>;
+  is_summary_enabled: Generated<boolean>;
+  users_listed_at: NullableTimestamp;
+  updated_by: string | null;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface LeaveApproversTable {
+  team_id: string;
+  user_id: string;
+}
+
+export interface DailySummariesTable {
+  team_id: string;
+  day: DateColumn;
+  channel_id: string;
+  ts: string | null;
+  claimed_by: string;
+  claimed_at: Timestamp;
+  posted_at: NullableTimestamp;
+}
+
+export interface UsersTable {
+  team_id: string;
+  user_id: string;
+  name: string;
+  real_name: string | null;
+  display_name: string | null;
+  tz: string | null;
+  is_admin: boolean;
+  is_owner: boolean;
+  is_bot: boolean;
+  is_deleted: boolean;
+  fetched_at: Timestamp;
+}
+
+export interface Schema {
+  leave_counters: LeaveCountersTable;
+  leave_requests: LeaveRequestsTable;
+  leave_history: LeaveHistoryTable;
+  leave_approver_messages: LeaveApproverMessagesTable;
+  holidays: HolidaysTable;
+  workspace_settings: WorkspaceSettingsTable;
+  leave_approvers: LeaveApproversTable;
+  daily_summaries: DailySummariesTable;
+  users: UsersTable;
 }
 
 // ---- several instances (migration 0005) -------------------------------------------------

@@ -34,6 +34,12 @@ const GET_ROUTES: Readonly<Record<string, Route>> = {
   calls: (slack, _body, q) => slack.calls(q.get('method') ?? undefined),
   sockets: (slack, _body, q) => ({ open: slack.openSockets(filterFrom(q)), opens: slack.socketOpens(filterFrom(q)) }),
   pending: (slack) => ({ pending: slack.pendingDeliveries() }),
+  views: (slack, _body, q) => slack.openViews(q.get('teamId') ?? undefined),
+};
+
+/** Control routes that wait (a form submission resolves with the bot's ack). */
+const ASYNC_ROUTES: Readonly<Record<string, Route>> = {
+  'views/submit': (slack, b) => slack.submitView(b.teamId, b as never),
 };
 
 const POST_ROUTES: Readonly<Record<string, Route>> = {
@@ -47,6 +53,9 @@ const POST_ROUTES: Readonly<Record<string, Route>> = {
   redeliver: (slack, b) => slack.redeliver(b.eventId, b),
   commands: (slack, b) => slack.sendSlashCommand(b.teamId, b as never),
   interactive: (slack, b) => slack.sendInteractive(b.teamId, b.payload),
+  'actions/click': (slack, b) => slack.clickButton(b.teamId, b as never),
+  'users/update': (slack, b) => slack.updateUser(b.teamId, b.userId, b.patch ?? {}),
+  'triggers/expire': (slack) => slack.expireTriggers(),
   'faults/fail-token': (slack, b) => slack.failToken(b.token, b.error ?? 'invalid_auth'),
   'faults/restore-token': (slack, b) => slack.restoreToken(b.token),
   'faults/rate-limit': (slack, b) => slack.rateLimit(b.method, b as never),
@@ -66,7 +75,7 @@ const POST_ROUTES: Readonly<Record<string, Route>> = {
 export function createControlHandler(slack: SlackEmulator): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   return async (req, res, path) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const route = req.method === 'GET' ? GET_ROUTES[path] : req.method === 'POST' ? POST_ROUTES[path] : undefined;
+    const route = req.method === 'GET' ? GET_ROUTES[path] : req.method === 'POST' ? POST_ROUTES[path] ?? ASYNC_ROUTES[path] : undefined;
     if (route === undefined) {
       sendJson(res, 404, { ok: false, error: `unknown control route ${req.method ?? ''} /_emulator/${path}` });
       return;
@@ -74,7 +83,7 @@ export function createControlHandler(slack: SlackEmulator): (req: IncomingMessag
     try {
       const text = req.method === 'POST' ? await readBody(req) : '';
       const body = (text === '' ? {} : JSON.parse(text)) as Body;
-      const result = route(slack, body, url.searchParams);
+      const result = await route(slack, body, url.searchParams);
       sendJson(res, 200, result === undefined ? { ok: true } : result);
     } catch (error) {
       sendJson(res, 400, { ok: false, error: error instanceof Error ? error.message : String(error) });

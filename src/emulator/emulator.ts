@@ -2,9 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createControlHandler } from './control-api.js';
+import { DIRECTORY_METHODS } from './directory-methods.js';
 import { TypedEmitter } from './emitter.js';
 import { Faults, type ConnectionsOpenScope } from './faults.js';
 import { Inbound, waitForPosted } from './inbound.js';
+import { Interactions, type ButtonClickInput, type ViewSubmissionResult, type ViewSubmitInput } from './interactions.js';
 import { createRequestHandler, createUpgradeHandler, Tickets } from './routes.js';
 import { RtmServer } from './rtm.js';
 import { SocketModeServer } from './socket-mode.js';
@@ -14,6 +16,7 @@ import type {
   AckRecord, CallRecord, DisconnectReason, EditMessageInput, EmulatedApp, EmulatedWorkspace, EmulatorEvents,
   EmulatorOptions, PostedFilter, PostedMessage, SlashCommandInput, SocketFilter, UserMessageInput,
 } from './types.js';
+import { Triggers, Views, type OpenView } from './views.js';
 import { WebApi } from './web-api.js';
 
 /**
@@ -33,6 +36,9 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   readonly #rtm: RtmServer;
   readonly #inbound: Inbound;
   readonly #webApi: WebApi;
+  readonly #triggers = new Triggers();
+  readonly #views = new Views(this.#triggers);
+  readonly #interactions: Interactions;
   #baseUrl = '';
   #stopped: Promise<void> | undefined;
 
@@ -53,13 +59,16 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
       onReady: (readyTeamId) => this.#inbound.flush((teamId) => teamId === readyTeamId),
       onPosted: (message) => this.#recordPosted(message),
     }, closeDelayMs);
-    this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl);
+    this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl,
+      (teamId, userId) => this.#triggers.issue(teamId, userId));
+    this.#interactions = new Interactions(this.#state, this.#inbound, this.#views, this.#triggers);
+    this.on('envelope:ack', (record) => this.#interactions.onAck(record));
     this.#webApi = new WebApi({
       state: this.#state,
       socketUrl: (ticket) => this.#tickets.issue(ticket, this.#baseUrl),
       posted: (message) => this.#recordPosted(message),
       revoke: (token) => this.#revoke(token),
-    }, this.#faults);
+    }, this.#faults, { ...DIRECTORY_METHODS, ...this.#views.methods() });
     const parts = {
       state: this.#state, webApi: this.#webApi, inbound: this.#inbound, socketMode: this.#socketMode,
       rtm: this.#rtm, wss: this.#wss, takeTicket: (id: string) => this.#tickets.take(id),
@@ -91,6 +100,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#socketMode.stop();
+      this.#interactions.stop();
       this.#hub.closeAll();
       this.#wss.close();
       this.#server.closeAllConnections();
@@ -164,6 +174,31 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   /** Sends an `interactive` envelope with `payload` (Socket Mode only). */
   sendInteractive(teamId: string, payload: Record<string, unknown>): { envelopeId: string } {
     return this.#inbound.sendInteractive(teamId, payload);
+  }
+
+  /** Sends the `block_actions` payload of `input.user` clicking a button (by `action_id`) on a message the bot posted. */
+  clickButton(teamId: string, input: ButtonClickInput): { envelopeId: string; triggerId: string; responseUrl: string } {
+    return this.#interactions.clickButton(teamId, input);
+  }
+
+  /** Submits the user's open modal with `values` by block id; resolves with the bot's ack payload (applied to the view). */
+  submitView(teamId: string, input: ViewSubmitInput): Promise<ViewSubmissionResult> {
+    return this.#interactions.submitView(teamId, input);
+  }
+
+  /** The modals open now (of one team, or all), each stack root first. */
+  openViews(teamId?: string): OpenView[] {
+    return this.#views.all(teamId);
+  }
+
+  /** Makes every trigger_id issued so far expired (`expired_trigger_id`), without waiting 3 s. */
+  expireTriggers(): void {
+    this.#triggers.expireAll();
+  }
+
+  /** Changes a member (name, admin/owner flags, time zone, deactivated) and sends `user_change`. */
+  updateUser(teamId: string, userId: string, patch: { name?: string; isAdmin?: boolean; isOwner?: boolean; isDeleted?: boolean; tz?: string }): void {
+    this.#interactions.changeUser(teamId, userId, patch);
   }
 
   /** How many inbound items wait for a socket. */

@@ -44,6 +44,8 @@ export class Inbound {
     private readonly socketMode: SocketModeServer,
     private readonly rtm: RtmServer,
     private readonly baseUrl: () => string,
+    /** A fresh single-use trigger_id for a user (slash commands carry one). */
+    private readonly issueTrigger: (teamId: string, userId: string) => string = () => `${Date.now()}.${randomBytes(6).toString('hex')}`,
   ) {}
 
   /** A user's `message` event, plus `app_mention` when the text mentions the bot. */
@@ -122,16 +124,14 @@ export class Inbound {
   /** A `slash_commands` envelope; its response_url records POSTs as posted messages. */
   sendSlashCommand(teamId: string, input: SlashCommandInput): { envelopeId: string; responseUrl: string } {
     const team = this.state.team(teamId);
-    const responseId = randomBytes(12).toString('hex');
-    const responseUrl = `${this.baseUrl()}hooks/${responseId}`;
     const target = { teamId, channel: input.channel, user: input.user };
-    this.#responseTargets.set(responseId, target);
+    const responseUrl = this.responseUrlFor(target);
     const payload = {
       token: VERIFICATION_TOKEN, team_id: teamId, team_domain: team.domain, channel_id: input.channel,
       channel_name: this.state.channels.get(input.channel)?.name ?? 'unknown', user_id: input.user,
       user_name: this.state.users.get(input.user)?.name ?? 'unknown', command: input.command ?? '/flotilla',
       text: input.text, api_app_id: team.appId, is_enterprise_install: 'false', response_url: responseUrl,
-      trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+      trigger_id: this.issueTrigger(teamId, input.user),
     };
     const id = envelopeId();
     this.socketMode.expectAckPayload(id, target);
@@ -146,6 +146,13 @@ export class Inbound {
     const id = envelopeId();
     this.#enqueue(teamId, () => this.socketMode.deliver({ envelopeId: id, type: 'interactive', teamId, payload: full }));
     return { envelopeId: id };
+  }
+
+  /** A new response_url whose POSTs are recorded as posted to `target`. */
+  responseUrlFor(target: ResponseTarget): string {
+    const responseId = randomBytes(12).toString('hex');
+    this.#responseTargets.set(responseId, target);
+    return `${this.baseUrl()}hooks/${responseId}`;
   }
 
   /** The target of a response_url id, if it exists. */

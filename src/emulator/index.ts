@@ -7,3 +7,6 @@ export { SlackEmulator } from './emulator.js';
 export { MAX_SOCKETS_PER_APP } from './socket-mode.js';
 export type { ConnectionsOpenScope } from './faults.js';
 export type * from './types.js';
+export type { ButtonClickInput, ViewSubmissionResult, ViewSubmitInput } from './interactions.js';
+export type { OpenView } from './views.js';
+export { TRIGGER_TTL_MS, MAX_VIEW_STACK } from './views.js';

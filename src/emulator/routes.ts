@@ -59,6 +59,7 @@ async function handleResponseUrl(parts: RouteParts, req: IncomingMessage, res: S
     responseType: typeof body['response_type'] === 'string' ? body['response_type'] : 'ephemeral',
     ...(Array.isArray(body['blocks']) ? { blocks: body['blocks'] as unknown[] } : {}),
     ...(threadTs === undefined ? {} : { threadTs }),
+    ...(body['replace_original'] === true || body['delete_original'] === true ? { replaceOriginal: true } : {}),
   });
   sendJson(res, 200, { ok: true });
 }

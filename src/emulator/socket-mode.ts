@@ -84,7 +84,7 @@ export class SocketModeServer {
     this.#acks.set(envelope.envelopeId, record);
     this.hub.send(socket, {
       envelope_id: envelope.envelopeId, type: envelope.type, payload: envelope.payload,
-      accepts_response_payload: envelope.type === 'slash_commands',
+      accepts_response_payload: envelope.type !== 'events_api',
       ...(envelope.type === 'events_api'
         ? { retry_attempt: envelope.retryAttempt ?? 0, retry_reason: envelope.retryReason ?? '' }
         : {}),

@@ -25,6 +25,10 @@ export interface UserRecord {
   readonly isAdmin: boolean;
   readonly isOwner: boolean;
   readonly isBot: boolean;
+  /** Deactivated (left the workspace): `deleted: true` in users.info. */
+  readonly isDeleted?: boolean;
+  /** The user's own time zone; the team's when unset. */
+  readonly tz?: string;
 }
 
 /** An emulated conversation. */
@@ -45,6 +49,9 @@ export interface StoredMessage {
   user: string;
   text: string;
   attachments?: unknown[];
+  blocks?: unknown[];
+  /** Slack message metadata (`{event_type, event_payload}`), when posted with it. */
+  metadata?: Record<string, unknown>;
 }
 
 /** What a token authenticates, and as whom. */

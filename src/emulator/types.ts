@@ -65,6 +65,10 @@ export interface PostedMessage {
   readonly user?: string;
   /** `in_channel` | `ephemeral` for response_url and ack payloads. */
   readonly responseType?: string;
+  /** Message metadata given to chat.postMessage / chat.update (`{event_type, event_payload}`). */
+  readonly metadata?: Record<string, unknown>;
+  /** response_url posts: `replace_original` / `delete_original` when set. */
+  readonly replaceOriginal?: boolean;
   /** Epoch ms when received. */
   readonly at: number;
 }

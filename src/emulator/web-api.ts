@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
 import type { TokenOwner } from './state.js';
 import type { CallRecord, TokenKind } from './types.js';
-import { METHODS, type MethodDeps } from './web-methods.js';
+import { METHODS, type MethodDeps, type MethodSpec } from './web-methods.js';
 
 /** Reads a request body as text (bounded at 1 MiB). */
 export async function readBody(req: IncomingMessage): Promise<string> {
@@ -65,7 +65,12 @@ function delay(ms: number): Promise<void> {
 export class WebApi {
   readonly calls: CallRecord[] = [];
 
-  constructor(private readonly deps: MethodDeps, private readonly faults: Faults) {}
+  constructor(
+    private readonly deps: MethodDeps,
+    private readonly faults: Faults,
+    /** Methods kept in their own files (views, directory), by name. */
+    private readonly extraMethods: Readonly<Record<string, MethodSpec>> = {},
+  ) {}
 
   /** Answers one request for `method`. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
@@ -98,7 +103,7 @@ export class WebApi {
 
   #answer(method: string, params: Record<string, unknown>, token: string, owner: TokenOwner | undefined):
     { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
-    const spec = METHODS[method];
+    const spec = METHODS[method] ?? this.extraMethods[method];
     if (spec === undefined) return { status: 200, body: { ok: false, error: 'unknown_method' } };
     const verdict = this.faults.verdict(method);
     if (verdict?.kind === 'rate_limited') return rateLimited(verdict.retryAfterSec);

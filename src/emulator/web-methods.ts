@@ -47,7 +47,20 @@ function jsonArray(value: unknown): unknown[] | undefined {
   }
 }
 
-function teamOf(deps: MethodDeps, ctx: CallContext): EmulatedWorkspace {
+/** A JSON object given as an object or as JSON text (form-encoded calls), or undefined. */
+export function jsonObject(value: unknown): Record<string, unknown> | undefined {
+  let parsed = value;
+  if (typeof value === 'string' && value !== '') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined;
+}
+
+export function teamOf(deps: MethodDeps, ctx: CallContext): EmulatedWorkspace {
   if (ctx.owner.kind !== 'bot') throw new Error('emulator: bot method called with an app token');
   return deps.state.team(ctx.owner.teamId);
 }
@@ -62,16 +75,18 @@ function tzOffsetSec(timeZone: string): number {
   return match[1] === '-' ? -seconds : seconds;
 }
 
-function userJson(user: UserRecord, team: EmulatedWorkspace): Record<string, unknown> {
+/** A user as users.info / users.list / user_change show it. */
+export function userJson(user: UserRecord, team: EmulatedWorkspace): Record<string, unknown> {
+  const tz = user.tz ?? team.timeZone;
   return {
-    id: user.id, team_id: user.teamId, name: user.name, real_name: user.name, deleted: false,
-    is_admin: user.isAdmin, is_owner: user.isOwner, is_bot: user.isBot, tz: team.timeZone,
-    tz_offset: tzOffsetSec(team.timeZone), profile: { real_name: user.name, display_name: user.name },
+    id: user.id, team_id: user.teamId, name: user.name, real_name: user.name, deleted: user.isDeleted ?? false,
+    is_admin: user.isAdmin, is_owner: user.isOwner, is_bot: user.isBot, tz,
+    tz_offset: tzOffsetSec(tz), profile: { real_name: user.name, display_name: user.name },
   };
 }
 
 /** Resolves a channel id (or a user id, meaning the bot's IM with that user) in the caller's team. */
-function resolveChannel(deps: MethodDeps, team: EmulatedWorkspace, id: string | undefined): string | undefined {
+export function resolveChannel(deps: MethodDeps, team: EmulatedWorkspace, id: string | undefined): string | undefined {
   if (id === undefined) return undefined;
   const user = deps.state.users.get(id);
   if (user !== undefined && user.teamId === team.teamId) return deps.state.imWith(team.teamId, id).id;
@@ -90,11 +105,13 @@ const postMessage: MethodSpec = {
     if (text === '' && blocks === undefined && jsonArray(params['attachments']) === undefined) return { ok: false, error: 'no_text' };
     const ts = deps.state.nextTs();
     const threadTs = str(params, 'thread_ts');
-    deps.state.storeMessage({ teamId: team.teamId, channel, ts, user: team.botUserId, text });
+    const metadata = jsonObject(params['metadata']);
+    const extra = { ...(blocks === undefined ? {} : { blocks }), ...(metadata === undefined ? {} : { metadata }) };
+    deps.state.storeMessage({ teamId: team.teamId, channel, ts, user: team.botUserId, text, ...extra });
     deps.posted({ method: 'chat.postMessage', teamId: team.teamId, channel, text, ts,
-      ...(blocks === undefined ? {} : { blocks }), ...(threadTs === undefined ? {} : { threadTs }) });
+      ...extra, ...(threadTs === undefined ? {} : { threadTs }) });
     const message = { type: 'message', user: team.botUserId, bot_id: team.botId, app_id: team.appId, text, ts,
-      team: team.teamId, ...(blocks === undefined ? {} : { blocks }), ...(threadTs === undefined ? {} : { thread_ts: threadTs }) };
+      team: team.teamId, ...extra, ...(threadTs === undefined ? {} : { thread_ts: threadTs }) };
     return { ok: true, channel, ts, message };
   },
 };
@@ -111,8 +128,12 @@ const update: MethodSpec = {
     if (stored.user !== team.botUserId) return { ok: false, error: 'cant_update_message' };
     const text = str(ctx.params, 'text') ?? stored.text;
     const blocks = jsonArray(ctx.params['blocks']);
+    const metadata = jsonObject(ctx.params['metadata']);
     stored.text = text;
-    deps.posted({ method: 'chat.update', teamId: team.teamId, channel, text, ts, ...(blocks === undefined ? {} : { blocks }) });
+    if (blocks !== undefined) stored.blocks = blocks; // `blocks: []` removes them; no `blocks` keeps them
+    if (metadata !== undefined) stored.metadata = metadata;
+    deps.posted({ method: 'chat.update', teamId: team.teamId, channel, text, ts,
+      ...(blocks === undefined ? {} : { blocks }), ...(metadata === undefined ? {} : { metadata }) });
     return { ok: true, channel, ts, text, message: { type: 'message', user: team.botUserId, text, ...(blocks === undefined ? {} : { blocks }) } };
   },
 };

@@ -10,7 +10,8 @@ import type { CloseReason, EnvelopeHandler, InboundEnvelope, Transport } from '.
 
 /** What a connection tells the workers riding on it. */
 export type ConnectionStatus =
-  | { readonly state: 'connecting' }
+  /** `reason`: why the previous socket ended, when this is a prompt reconnect (no backoff). */
+  | { readonly state: 'connecting'; readonly reason?: string }
   | { readonly state: 'connected' }
   | { readonly state: 'backoff'; readonly error: string; readonly delayMs: number }
   | { readonly state: 'dead'; readonly slackError: string; readonly token: 'app' | 'bot' };
@@ -105,8 +106,10 @@ export class Connection {
 
   async #run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
+    let endedBy: string | undefined;
     while (!signal.aborted) {
-      this.#setStatus({ state: 'connecting' });
+      this.#setStatus(endedBy === undefined ? { state: 'connecting' } : { state: 'connecting', reason: endedBy });
+      endedBy = undefined;
       const outcome = await this.#connectOnce(signal);
       if (signal.aborted || outcome.kind === 'dead') return;
       if (outcome.kind === 'failed') {
@@ -118,7 +121,10 @@ export class Connection {
       }
       if (outcome.upMs >= HEALTHY_AFTER_MS) attempt = 0;
       this.deps.events.emit('connection:reconnect', outcome.reason);
-      if (PROMPT_RECONNECT.has(outcome.reason)) continue;
+      if (PROMPT_RECONNECT.has(outcome.reason)) {
+        endedBy = outcome.reason;
+        continue;
+      }
       const delayMs = backoffDelayMs(attempt++, this.deps.random);
       this.#setStatus({ state: 'backoff', error: outcome.reason, delayMs });
       await sleep(delayMs, signal).catch(() => undefined);

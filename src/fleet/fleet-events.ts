@@ -13,7 +13,10 @@ export interface FleetEvents extends Record<string, unknown[]> {
   'event:received': [teamId: string, kind: string];
   'event:acked': [teamId: string, latencyMs: number];
   'event:dropped': [teamId: string, reason: EventDropReason];
-  'event:handled': [teamId: string, durationMs: number, outcome: 'ok' | 'error'];
+  /** A reply reached Slack: posted with chat.postMessage, in a slash command's ack, or to its response_url. */
+  'reply:sent': [teamId: string, via: 'chat.postMessage' | 'ack' | 'response_url'];
+  /** `unavailable`: a dependency (the database) could not be reached; the user was told to retry. */
+  'event:handled': [teamId: string, durationMs: number, outcome: 'ok' | 'error' | 'unavailable'];
   'connection:reconnect': [reason: CloseReason | 'operator' | 'open_failed'];
   'workspace:removed': [teamId: string, reason: string];
   'slack:call': [method: string, outcome: 'ok' | 'error' | 'ratelimited'];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { withTimeout } from '../lib/abort.js';
+import { TemporarilyUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import { classifySlackError } from '../slack/classify-error.js';
@@ -41,6 +42,7 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
   if (envelope.kind === 'slash_command') return handleSlashCommand(envelope, deps);
   if (envelope.kind === 'interactive') return handleInteraction(envelope, deps);
   if (envelope.kind !== 'event') return;
+  if (isStateEvent(envelope.event) && deps.handler.handleEvent) return handleStateEvent(envelope, deps);
   const drop = (reason: EventDropReason): void => deps.events.emit('event:dropped', deps.teamId, reason);
   const message = normalizeEvent(envelope.event, deps.identity);
   if (message.kind === 'dropped') return drop(message.reason);
@@ -65,7 +67,34 @@ export async function handleEnvelope(envelope: InboundEnvelope, deps: InboundDep
     eventId: envelope.eventId,
   };
   const target = { channel: message.channelId, threadTs: message.threadTs };
-  await runHandler(request, (reply) => postReply(deps.caller, target, reply, deps.signal), deps);
+  await runHandler(request, async (reply) => {
+    await postReply(deps.caller, target, reply, deps.signal);
+    deps.events.emit('reply:sent', deps.teamId, 'chat.postMessage');
+  }, deps);
+}
+
+/** Events about the workspace rather than messages to the bot (`user_change`…): the handler keeps its caches with them. */
+const STATE_EVENTS: ReadonlySet<string> = new Set(['user_change', 'team_join']);
+
+function isStateEvent(event: unknown): event is Record<string, unknown> {
+  const type = (event as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && STATE_EVENTS.has(type);
+}
+
+async function handleStateEvent(envelope: Extract<InboundEnvelope, { kind: 'event' }>, deps: InboundDeps): Promise<void> {
+  const event = envelope.event as Record<string, unknown>;
+  if (envelope.eventId !== undefined && !deps.recent.firstTime(`event:${envelope.eventId}`)) {
+    deps.events.emit('event:dropped', deps.teamId, 'duplicate');
+    return;
+  }
+  const startedAt = performance.now();
+  try {
+    await deps.handler.handleEvent!({ teamId: deps.teamId, event, bot: deps.identity, slack: deps.slack, signal: deps.signal });
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'ok');
+  } catch (error) {
+    deps.logger.error({ err: error, event: event.type }, 'event handler failed');
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
+  }
 }
 
 async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'slash_command' }>, deps: InboundDeps): Promise<void> {
@@ -74,6 +103,7 @@ async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'sl
   const request: CommandRequest = {
     teamId: deps.teamId, userId: str(p.user_id), channelId: str(p.channel_id), text: plainQuotes(str(p.text)).trim(),
     source: 'slash_command', messageTs: undefined, threadTs: undefined, eventId: undefined,
+    triggerId: str(p.trigger_id) || undefined,
   };
   const responseUrl = str(p.response_url);
   let isAcked = false;
@@ -86,9 +116,12 @@ async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'sl
     if (!isAcked) {
       isAcked = true;
       await envelope.ack({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) });
+      deps.events.emit('reply:sent', deps.teamId, 'ack');
       return;
     }
-    if (responseUrl) await postToResponseUrl(responseUrl, answer, deps.signal);
+    if (!responseUrl) return;
+    await postToResponseUrl(responseUrl, answer, deps.signal);
+    deps.events.emit('reply:sent', deps.teamId, 'response_url');
   };
   // Slack wants the ack within 3 s: answer inside it when the handler is quick, else ack now and answer later.
   const handled = runHandler(request, reply, deps);
@@ -162,9 +195,15 @@ async function runHandler(request: CommandRequest, reply: ReplyFn, deps: Inbound
       return;
     }
     const ref = randomBytes(4).toString('hex');
-    deps.logger.error({ err: error, ref, userId: request.userId, channelId: request.channelId }, 'command handler failed');
-    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, 'error');
-    await reply({ text: `Sorry, something went wrong while handling that. (ref ${ref})` }).catch((replyError: unknown) => {
+    const isUnavailable = error instanceof TemporarilyUnavailableError;
+    const where = { err: error, ref, userId: request.userId, channelId: request.channelId };
+    if (isUnavailable) deps.logger.warn(where, `command not run: the ${error.what} is unreachable`);
+    else deps.logger.error(where, 'command handler failed');
+    deps.events.emit('event:handled', deps.teamId, performance.now() - startedAt, isUnavailable ? 'unavailable' : 'error');
+    const text = isUnavailable
+      ? `Sorry, that is temporarily unavailable: I cannot reach my ${error.what}. Please try again in a minute. (ref ${ref})`
+      : `Sorry, something went wrong while handling that. (ref ${ref})`;
+    await reply({ text }).catch((replyError: unknown) => {
       deps.logger.warn({ err: replyError, ref }, 'could not send the error reply');
     });
   }

@@ -71,13 +71,4 @@ function isSafeToRepeat(slackError: string, error: unknown): boolean {
     || slackError.startsWith('http_5');
 }
 
-/** Posts a slash command's delayed answer to its `response_url` (ephemeral by default). */
-export async function postToResponseUrl(url: string, reply: Reply, signal: AbortSignal): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) }),
-    signal,
-  });
-  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
-}
+export { postToResponseUrl } from '../slack/response-url.js';

@@ -40,6 +40,9 @@ export interface WorkerStatus {
 
 export type { RecentEvent } from './event-ring.js';
 
+/** One restart of a workspace's connection: when the connection was lost (ISO 8601) and why. */
+export interface RestartRecord { readonly at: string; readonly reason: string }
+
 export interface WorkerDeps {
   readonly web: SlackWeb;
   /** Fleet-wide pacing of connection calls: `auth.test` at start counts as one. */
@@ -74,6 +77,8 @@ export class Worker implements ConnectionMember {
   readonly #recent = new RecentKeys();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #ring = new EventRing(20);
+  /** The last 20 restarts: the reason is kept in the ring's `kind` slot. */
+  readonly #restartRing = new EventRing(20);
   readonly #logger: Logger;
   #done: Promise<void> | undefined;
   #identity: BotIdentity | undefined;
@@ -101,6 +106,11 @@ export class Worker implements ConnectionMember {
   /** The last 20 inbound events, oldest first. */
   get recentEvents(): readonly RecentEvent[] {
     return this.#ring.list();
+  }
+
+  /** The last 20 restarts (connection lost, then reopened or being reopened), oldest first. */
+  get restartHistory(): readonly RestartRecord[] {
+    return this.#restartRing.list().map((entry) => ({ at: entry.at, reason: entry.kind }));
   }
 
   /** Runs the worker; resolves when it is stopped or removed. Never rejects. */
@@ -166,7 +176,10 @@ export class Worker implements ConnectionMember {
       this.#state.move('connected');
       return;
     }
-    if (state === 'connected') this.#connectedSince = null;
+    if (state === 'connected') {
+      this.#connectedSince = null;
+      this.#restartRing.record(Date.now(), status.state === 'backoff' ? status.error : status.reason ?? 'unknown', '');
+    }
     if (status.state === 'backoff') this.#lastError = status.error;
     this.#state.move(status.state);
   }

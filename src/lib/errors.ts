@@ -29,16 +29,23 @@ export class NotFoundError extends FlotillaError {
   readonly code = 'flotilla_not_found';
 }
 
-/** Something needed (the database, most often) cannot be reached now; trying again later may work. */
-export class UnavailableError extends FlotillaError {
-  readonly code = 'flotilla_unavailable';
-}
-
 /** Slack refused a call; `slackError` is Slack's own error string (never a token). */
 export class SlackCallError extends FlotillaError {
   readonly code = 'flotilla_slack_call';
   constructor(readonly method: string, readonly slackError: string, options?: { cause?: unknown }) {
     super(`Slack ${method} failed: ${slackError}`, options);
+  }
+}
+
+/**
+ * Something a request needs (the database) cannot be reached right now: the
+ * request is answered "temporarily unavailable", never as a bug, and nothing
+ * is given up for good (what is owed is retried by its owner).
+ */
+export class TemporarilyUnavailableError extends FlotillaError {
+  readonly code = 'flotilla_unavailable';
+  constructor(readonly what: string, options?: { cause?: unknown }) {
+    super(`the ${what} is temporarily unavailable`, options);
   }
 }
 

@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+import { redactSecrets } from './redact.js';
+
+export { redactSecrets } from './redact.js';
 
 export type { Logger };
 
@@ -15,12 +19,6 @@ export const REDACT_PATHS: readonly string[] = [
   'headers.authorization', 'req.headers.authorization',
 ];
 
-const SECRET_PATTERN = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)/g;
-
-/** Replaces anything shaped like a Slack token with a marker. Safe on any text. */
-export function redactSecrets(text: string): string {
-  return text.replace(SECRET_PATTERN, (token) => `${token.slice(0, 5)}[redacted]`);
-}
 
 export interface LoggerOptions {
   readonly level: string;
@@ -34,7 +32,9 @@ export interface LoggerOptions {
  * human-readable lines (same redaction: it happens before formatting).
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.isPretty
+  // pino-pretty only for a terminal, loaded then: it is a fair share of a start's imports.
+  const pretty = options.isPretty ? (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty) : undefined;
+  const destination = pretty
     ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: options.destination ?? process.stdout })
     : options.destination;
   return pino(

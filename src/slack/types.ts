@@ -36,6 +36,8 @@ export interface CommandRequest {
   readonly threadTs: string | undefined;
   /** Slack's event id, when the request came from the Events API. */
   readonly eventId: string | undefined;
+  /** Slash commands: the trigger for `views.open` (single use, valid for 3 s). */
+  readonly triggerId?: string | undefined;
 }
 
 /** What a command answers. `text` is the plain fallback; `blocks` Block Kit, optional. */
@@ -106,6 +108,16 @@ export interface InteractionContext {
   ack(response?: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
+/** A Slack event that is not a message (`user_change`, `team_join`, …), for handlers that keep state. */
+export interface EventContext {
+  readonly teamId: string;
+  /** The event as Slack sent it (`type`, `user`, …). */
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly bot: BotIdentity;
+  readonly slack: SlackApi;
+  readonly signal: AbortSignal;
+}
+
 /** The dispatcher as fleet/ sees it: one call per bot-directed request. */
 export interface RequestHandler {
   /** Handles one request. Resolves when the reply is sent; rejects only on a bug. */
@@ -115,4 +127,9 @@ export interface RequestHandler {
    * acks interactions empty and drops them. Rejects only on a bug.
    */
   handleInteraction?(context: InteractionContext): Promise<void>;
+  /**
+   * Handles one non-message event (once per event id). Optional: without it
+   * the fleet drops them as before. Rejects only on a bug (logged).
+   */
+  handleEvent?(context: EventContext): Promise<void>;
 }

@@ -58,6 +58,17 @@ describe('metrics', () => {
     expect(await delta('flotilla_handler_duration_seconds_count', { outcome: 'ok' })).toBe(1);
     await until(async () => (await delta('flotilla_ack_latency_seconds_count')) === 5, 5_000, 'five acks timed');
     expect(await delta('flotilla_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(1);
+    expect(await delta('flotilla_replies_total', { via: 'chat.postMessage' })).toBe(1);
+  });
+
+  it('counts a slash command answered in its ack as a reply', async () => {
+    const before = await scrape();
+    const delta = async (labels: Record<string, string>): Promise<number> =>
+      metricValue(await scrape(), 'flotilla_replies_total', labels) - metricValue(before, 'flotilla_replies_total', labels);
+    h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'ping' });
+    await h.slack.waitForPosted((m) => m.method === 'ack_payload' && m.teamId === team.teamId);
+    await until(async () => (await delta({ via: 'ack' })) === 1, 5_000, 'the ack counted as a reply');
+    expect(await delta({ via: 'chat.postMessage' })).toBe(0);
   });
 
   it('counts rate-limited Web API calls by method', async () => {

@@ -117,6 +117,25 @@ describe('npm run bench', () => {
     });
   }, 120_000);
 
+  it('--dashboard drives the page in Chromium at tiny N and reports every measure against its budget', async () => {
+    type Report = {
+      n: number; signInMs: number[]; interactionsMs: Record<string, number[]>;
+      live: { mentions: number; missingReplies: number; busyPct: number }; storm: { lagMs: number | null; daemonBackMs: number | null };
+    };
+    await benchRun<Report>(['--dashboard', '--quick', '--n', '3', '--r', '20'], (bench, report) => {
+      expect(report.n).toBe(3);
+      expect(report.signInMs).toHaveLength(5);
+      expect(Object.keys(report.interactionsMs)).toEqual(expect.arrayContaining(['text filter "bench 99"', 'sort by name', 'next page']));
+      for (const values of Object.values(report.interactionsMs)) {
+        expect(values).toHaveLength(5);
+        for (const ms of values) expect(ms).toBeGreaterThan(0);
+      }
+      expect(report.live).toMatchObject({ mentions: 100, missingReplies: 0, busyPct: expect.any(Number) });
+      expect(report.storm).toMatchObject({ daemonBackMs: expect.any(Number), lagMs: expect.any(Number) });
+      expect(bench.output).toMatch(/\| sign-in → first page of rows on screen \| [\d.]+ ms \|/);
+    });
+  }, 180_000);
+
   it('refuses a --rounds that is not a whole number of at least 1', async () => {
     const result = await run(BENCH_JS, ['--rounds', '0']);
     expect(result.code).not.toBe(0);

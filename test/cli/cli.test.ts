@@ -53,7 +53,7 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     globex = slack.createWorkspace({ name: 'Globex' });
     env = {
       FLOTILLA_DATA_DIR: db.dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
-      LOG_LEVEL: 'trace', FLOTILLA_INSTANCE_ID: 'cli-1', ...(db.url ? { DATABASE_URL: db.url } : {}),
+      LOG_LEVEL: 'trace', FLOTILLA_INSTANCE_ID: 'cli-1', DATABASE_URL: db.url,
     };
     daemon = spawnFlotilla(['start'], env, { cwd: tmpdir() });
     await until(() => access(join(db.dataDir, 'admin-url')).then(() => true, () => false), 30_000, 'the daemon listening');
@@ -141,6 +141,14 @@ describe('the flotilla CLI against a real `flotilla start`', () => {
     expect(metricValue(samples, 'flotilla_events_handled_total', { outcome: 'ok' })).toBe(1);
     expect(metricValue(samples, 'flotilla_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(1);
     expect(metricValue(samples, 'flotilla_slack_api_calls_total', { method: 'auth.test', outcome: 'error' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves the dashboard from the built package, started in another working directory', async () => {
+    const url = (await readFile(join(db.dataDir, 'admin-url'), 'utf8')).trim();
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/dashboard/app.js">');
+    for (const file of ['app.js', 'table.js', 'style.css']) expect((await fetch(`${url}/dashboard/${file}`)).status).toBe(200);
   });
 
   it('restarts one workspace or all of them', async () => {

@@ -24,6 +24,16 @@ describe('flotilla demo', () => {
     await until(() => /^flotilla: pong$/m.test(output()), 10_000, 'pong');
     type('/flotilla ping');
     await until(() => output().match(/flotilla.*: pong/g)?.length === 2, 10_000, 'pong to the slash command');
+    type('@flotilla leave tomorrow');
+    await until(() => /^flotilla: Leave request #1: vacation, .* Sent to @admin for approval/m.test(output()), 10_000, 'the leave request answered');
+    await until(() => /^\[DM to admin\] flotilla: @alice asks for leave #1: vacation, .*\[Approve\] \[Reject\]$/m.test(output()), 10_000, 'the approver\'s DM with its buttons');
+    type('/admin');
+    type('/click Approve');
+    await until(() => /^\[DM to alice\] flotilla: Your leave #1 \(vacation, .*\) was approved by @admin\.$/m.test(output()), 10_000, 'the requester told');
+    expect(output()).toMatch(/^\[DM to admin\] flotilla \(updated its message\): @alice asks for leave #1: .*Approved by @admin on /m);
+    type('/admin');
+    type('@flotilla out tomorrow');
+    await until(() => /^flotilla: Who is out on .*: 1 person\nFull day: alice$/m.test(output()), 10_000, 'who is out');
     type('/team');
     type('@flotilla help');
     await until(() => /Now in Globex \(rtm\)\.\nflotilla: [\s\S]*\bping\b/.test(output()), 10_000, 'help from the RTM workspace');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 
 // Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
@@ -31,7 +31,7 @@ describe('a database link cut for one instance', () => {
     socketTeams = await fleet.teams(24, 'socket-mode', 'Socket');
     rtmTeams = await fleet.teams(6, 'rtm', 'Rtm');
     const url = new URL(fleet.url);
-    proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
     await Promise.all([fleet.start('f1'), fleet.start('f2'), fleet.start('f3', { DATABASE_URL: proxy.through(fleet.url) })]);
     await until(async () => JSON.stringify(await fleet.shares()) === JSON.stringify({ f1: 10, f2: 10, f3: 10 }), 60_000, 'ten each');
     await until(() => all().every(isOpen), 20_000, 'all connected');
@@ -47,7 +47,7 @@ describe('a database link cut for one instance', () => {
     const theirs = all().filter((t) => list.find((w) => w.teamId === t.teamId)?.owner === 'f3');
     expect(theirs).toHaveLength(10);
     const cutAt = Date.now();
-    proxy.cut('blackhole');
+    await proxy.cut('blackhole');
     const channels: string[] = [];
     const talking = (async () => {
       while (Date.now() < cutAt + 3 * fleet.ttlMs) {
@@ -74,7 +74,7 @@ describe('a database link cut for one instance', () => {
   });
 
   it('rejoins when the link returns and takes its share back', async () => {
-    proxy.restore();
+    await proxy.restore();
     const restoredAt = Date.now();
     await until(async () => (await ready(instance('f3'))) === 200, 10_000, 'ready again');
     expect(Date.now() - restoredAt).toBeLessThan(10_000);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sql } from 'kysely';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 
 // Real daemons on a shared machine: each step waits on conditions, bounded by its own `until`.
@@ -32,7 +32,7 @@ describe('a database outage under a single instance', () => {
     socketTeams = await fleet.teams(4, 'socket-mode', 'Socket');
     [rtmTeam] = (await fleet.teams(1, 'rtm', 'Rtm')) as [EmulatedWorkspace];
     const url = new URL(fleet.url);
-    proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
     solo = await fleet.start('solo', { DATABASE_URL: proxy.through(fleet.url) });
     await until(() => socketTeams.every((t) => fleet.slack.openSockets({ appId: t.appId }) === 1)
       && fleet.slack.openSockets({ teamId: rtmTeam.teamId, kind: 'rtm' }) === 1, 20_000, 'all connected');
@@ -44,7 +44,7 @@ describe('a database outage under a single instance', () => {
 
   it('stays up, keeps answering what needs no database, and is not ready', async () => {
     const cutAt = Date.now();
-    proxy.cut('reset');
+    await proxy.cut('reset');
     await until(async () => (await ready()) === 503, 10_000, 'not ready');
     // RTM is closed before its lease could expire, even alone: an RTM socket never has two owners.
     await until(() => fleet.slack.openSockets({ teamId: rtmTeam.teamId, kind: 'rtm' }) === 0, 2 * fleet.ttlMs, 'RTM fenced');
@@ -63,7 +63,7 @@ describe('a database outage under a single instance', () => {
 
   it('is ready within 10 s after the database returns, reconnects RTM, and removed nothing', async () => {
     const rtmWaiting = mention(fleet.slack, rtmTeam).channel; // queued by Slack until the bot reconnects
-    proxy.restore();
+    await proxy.restore();
     const restoredAt = Date.now();
     await until(async () => (await ready()) === 200, 10_000, 'ready again');
     expect(Date.now() - restoredAt).toBeLessThan(10_000);

@@ -24,10 +24,10 @@ describe('flotilla start as a real process', () => {
       teamId: team.teamId, teamName: team.teamName, botToken: team.botToken, botUserId: team.botUserId,
       connection: { transport: 'socket-mode', appToken: team.appToken },
     });
-    await handle.close(); // the embedded database takes one process at a time
+    await handle.close();
     env = {
       FLOTILLA_DATA_DIR: db.dataDir, SLACK_API_URL: slack.apiUrl, FLOTILLA_ENCRYPTION_KEY: key,
-      FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', ...(db.url ? { DATABASE_URL: db.url } : {}),
+      FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', DATABASE_URL: db.url,
     };
   });
 

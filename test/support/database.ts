@@ -1,20 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrations } from '../../migrations/index.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 
 /** A fresh, private database for one test file. */
 export interface TestDatabase {
-  /** The server URL of the fresh database, or undefined for embedded PGlite. */
-  readonly url: string | undefined;
-  /** A fresh temp dir (holds `pgdata/` when embedded). */
+  /** The `postgres://` URL of the fresh database (on the run's embedded server, or TEST_DATABASE_URL's). */
+  readonly url: string;
+  /** A fresh temp dir, for a daemon's generated secrets and admin-url file. */
   readonly dataDir: string;
   /** Opens the database, migrated to latest. Each call opens a new handle; drop() closes them all. */
   open(logger?: Logger): Promise<Database>;
@@ -23,25 +20,23 @@ export interface TestDatabase {
 }
 
 /**
- * With TEST_DATABASE_URL set: a new database with a random name on that
- * server. Otherwise: embedded PGlite in a temp dir, copied from a migrated
- * template data dir that is built once per machine and migration set (a
- * first PGlite start runs initdb, ~3.5 s; a copy starts in ~0.3 s).
- * `kind: 'embedded'` forces PGlite whatever the environment says.
+ * A new database with a random name, copied (`CREATE DATABASE … TEMPLATE`)
+ * from a migrated template that jest's global setup made
+ * (test/support/global-setup.mjs): on TEST_DATABASE_URL's server when that is
+ * set, else on the one embedded PostgreSQL server the run started.
+ * `kind: 'embedded'` takes the embedded server whatever the environment says.
  */
 export async function createTestDatabase(options: { kind?: 'auto' | 'embedded' } = {}): Promise<TestDatabase> {
+  const { adminUrl, template } = serverFor(options.kind ?? 'auto');
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-test-'));
-  const adminUrl = options.kind === 'embedded' ? undefined : process.env.TEST_DATABASE_URL || undefined;
-  const url = adminUrl ? await createServerDatabase(adminUrl) : undefined;
-  if (url === undefined) await copyDir(join(await embeddedTemplate(), 'pgdata'), join(dataDir, 'pgdata'));
-
+  const url = await createServerDatabase(adminUrl, template);
   const opened: Database[] = [];
   let isDropped = false;
   return {
     url,
     dataDir,
     async open(logger = silentLogger()) {
-      const database = await openDatabase({ url, dataDir, logger, poolSize: 4 });
+      const database = await openDatabase({ target: url, logger, poolSize: 4 });
       opened.push(database);
       await migrateToLatest(database.kysely);
       return database;
@@ -50,15 +45,32 @@ export async function createTestDatabase(options: { kind?: 'auto' | 'embedded' }
       if (isDropped) return;
       isDropped = true;
       await Promise.all(opened.map((database) => database.close()));
-      if (adminUrl && url) await dropServerDatabase(adminUrl, url);
+      await dropServerDatabase(adminUrl, url);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function createServerDatabase(adminUrl: string): Promise<string> {
+/** The run's embedded server (a `postgres://` URL with its password), as global setup left it in the environment. */
+export function embeddedTestServerUrl(): string {
+  return required('FLOTILLA_TEST_EMBEDDED_URL');
+}
+
+function serverFor(kind: 'auto' | 'embedded'): { adminUrl: string; template: string } {
+  const external = process.env.TEST_DATABASE_URL;
+  if (kind === 'auto' && external) return { adminUrl: external, template: required('FLOTILLA_TEST_SERVER_TEMPLATE') };
+  return { adminUrl: embeddedTestServerUrl(), template: required('FLOTILLA_TEST_EMBEDDED_TEMPLATE') };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is unset: run the tests through jest (its global setup starts the test server) after npm run build`);
+  return value;
+}
+
+async function createServerDatabase(adminUrl: string, template: string): Promise<string> {
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (client) => client.query(`create database "${name}"`));
+  await withAdmin(adminUrl, (client) => client.query(`create database "${name}" template "${template}"`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
@@ -66,10 +78,7 @@ async function createServerDatabase(adminUrl: string): Promise<string> {
 
 async function dropServerDatabase(adminUrl: string, url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  await withAdmin(adminUrl, async (client) => {
-    await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-    await client.query(`drop database if exists "${name}" with (force)`);
-  });
+  await withAdmin(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
 }
 
 async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -80,57 +89,4 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   } finally {
     await client.end();
   }
-}
-
-/** Jest gives each test file its own module registry, so this memo is per file; the disk cache is shared. */
-let templatePromise: Promise<string> | undefined;
-
-function embeddedTemplate(): Promise<string> {
-  templatePromise ??= buildTemplate().catch((error: unknown) => {
-    templatePromise = undefined;
-    throw error;
-  });
-  return templatePromise;
-}
-
-/**
- * `${tmpdir}/flotilla-pglite-template-<hash of migrations>`: built in a private
- * dir, then renamed into place, so concurrent jest workers never see half a
- * template (the loser of a race throws its copy away).
- */
-async function buildTemplate(): Promise<string> {
-  const hash = createHash('sha256');
-  for (const [name, migration] of Object.entries(migrations)) {
-    hash.update(name).update(migration.up.toString()).update(String(migration.down));
-  }
-  const dir = join(tmpdir(), `flotilla-pglite-template-${hash.digest('hex').slice(0, 16)}`);
-  if (await exists(join(dir, 'pgdata', 'PG_VERSION'))) return dir;
-
-  const building = `${dir}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(building, { recursive: true });
-  const database = await openDatabase({ dataDir: building, logger: silentLogger() });
-  try {
-    await migrateToLatest(database.kysely);
-  } finally {
-    await database.close();
-  }
-  try {
-    await rename(building, dir);
-  } catch {
-    await rm(building, { recursive: true, force: true });
-    if (!(await exists(join(dir, 'pgdata', 'PG_VERSION')))) throw new Error(`cannot create PGlite template ${dir}`);
-  }
-  return dir;
-}
-
-/** `cp -R` is several times faster than node's recursive copy on PGlite's ~1,000 small files. */
-async function copyDir(from: string, to: string): Promise<void> {
-  await promisify(execFile)('cp', ['-R', from, to]);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { CommandDefinition } from '../../src/commands/index.js';
 import { loadConfig } from '../../src/config.js';
-import { Daemon } from '../../src/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/daemon.js';
 import { SlackEmulator, type EmulatedWorkspace } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -13,6 +13,12 @@ export interface Harness {
   readonly daemon: Daemon;
   /** Stops the daemon and starts a fresh one on the same database and data dir. */
   restartDaemon(): Promise<void>;
+  /**
+   * Starts one more daemon on the same database (its own admin server and
+   * instance id; with embedded PGlite it shares the first daemon's database
+   * handle, since PGlite is one process's). Stopped by `stop()`.
+   */
+  startAnotherDaemon(instanceId: string): Promise<Daemon>;
   readonly db: TestDatabase;
   /** Every log line the daemon wrote (JSON), for assertions and secret greps. */
   readonly logs: string[];
@@ -27,9 +33,20 @@ export interface HarnessOptions {
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
   readonly env?: Record<string, string>;
   readonly pingTimeoutMs?: number;
+  /**
+   * `test` (default): a fresh database on the run's test server (DATABASE_URL set).
+   * `embedded`: no DATABASE_URL: the daemon runs its own PostgreSQL server in the data dir, as `flotilla start` does.
+   */
+  readonly database?: 'test' | 'embedded';
+  /** Rewrites the test database's URL before the daemon gets it (e.g. to go through a TCP proxy). */
+  readonly databaseUrl?: (url: string) => string;
+  /** How that embedded server runs (e.g. a hold on its restarts). */
+  readonly embedded?: DaemonOptions['embedded'];
+  /** The daemons' clock (commands and the daily summary); default the system's. */
+  readonly now?: () => Date;
 }
 
-/** The daemon against a fresh emulator and a fresh database (embedded, or TEST_DATABASE_URL's server). */
+/** The daemon against a fresh emulator and a fresh database (the run's test server, or its own embedded one). */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await SlackEmulator.start({ serverPingIntervalMs: 1_000 });
   const db = await createTestDatabase();
@@ -47,14 +64,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FLOTILLA_SHUTDOWN_GRACE_MS: '5000',
     LOG_LEVEL: 'debug',
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
-    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
     ...options.env,
   });
   const logger = createLogger({ level: 'debug', destination });
-  const startDaemon = (): Promise<Daemon> => Daemon.start({
+  const startDaemon = (extra: { instanceId?: string; database?: Daemon['db'] } = {}): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
+    ...(options.embedded ? { embedded: options.embedded } : {}),
+    ...(options.now ? { now: options.now } : {}), ...extra,
   });
   let daemon = await startDaemon();
+  const others: Daemon[] = [];
   const state = (teamId: string): string | undefined => daemon.supervisor.worker(teamId)?.status().state;
   return {
     slack, db, logs, state,
@@ -62,6 +82,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async restartDaemon() {
       await daemon.stop();
       daemon = await startDaemon();
+    },
+    async startAnotherDaemon(instanceId) {
+      const other = await startDaemon({ instanceId, ...(db.url ? {} : { database: daemon.db }) });
+      others.push(other);
+      return other;
     },
     restarts: (teamId) => daemon.supervisor.worker(teamId)?.status().restarts ?? -1,
     async add(workspace, transport = 'socket-mode') {
@@ -73,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await until(() => state(workspace.teamId) === 'connected', 10_000, `${workspace.teamId} connected`);
     },
     async stop() {
+      for (const other of others) await other.stop();
       await daemon.stop();
       await slack.stop();
       await db.drop();

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../src/config.js';
+import { loadAdminSettings, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/lib/errors.js';
 
 describe('loadConfig', () => {
@@ -59,5 +59,21 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('c2VjcmV0');
     }
+  });
+});
+
+describe('loadAdminSettings (what the CLI reads, without the schema library)', () => {
+  it('reads the data dir, admin URL and token with the defaults and rules of loadConfig', () => {
+    expect(loadAdminSettings({})).toEqual({ dataDir: './.flotilla', adminUrl: 'http://127.0.0.1:8787', isAdminUrlSet: false, adminToken: undefined });
+    const env = { FLOTILLA_DATA_DIR: ' /srv/fl ', FLOTILLA_ADMIN_URL: 'https://ops.example:9000//', FLOTILLA_ADMIN_TOKEN: 'sixteen-chars-ok' };
+    const full = loadConfig(env);
+    expect(loadAdminSettings(env)).toEqual({ dataDir: full.dataDir, adminUrl: full.adminUrl, isAdminUrlSet: true, adminToken: full.adminToken });
+    expect(loadAdminSettings({ FLOTILLA_ADMIN_URL: '' }).isAdminUrlSet).toBe(false);
+  });
+
+  it('names a bad variable, never echoing a token', () => {
+    expect(() => loadAdminSettings({ FLOTILLA_ADMIN_URL: 'ftp://x' })).toThrow('FLOTILLA_ADMIN_URL: must be an http(s) URL');
+    expect(() => loadAdminSettings({ FLOTILLA_ADMIN_URL: 'not a url' })).toThrow(ConfigError);
+    expect(() => loadAdminSettings({ FLOTILLA_ADMIN_TOKEN: 'short-secret' })).toThrow(/^FLOTILLA_ADMIN_TOKEN: must be at least 16 characters$/);
   });
 });

@@ -2,7 +2,8 @@ import type { BenchWorkspace } from '../emulator-child.js';
 
 /** Names of the three contenders, in report order. */
 export const CONTENDERS = ['flotilla', 'bolt', 'floor'] as const;
-export type ContenderName = (typeof CONTENDERS)[number];
+/** Those, or `flotilla-before`: the flotilla contender of another build (BENCH_BEFORE_DIR), for side-by-side runs. */
+export type ContenderName = (typeof CONTENDERS)[number] | 'flotilla-before';
 
 /** One way of keeping N Slack workspaces connected and answering `ping`, run in its own process. */
 export interface Contender {
@@ -16,6 +17,10 @@ export interface Contender {
   connectedCount(): number;
   /** Contender-specific measurements (flotilla: reconcile time). */
   extra(): Promise<Record<string, unknown>>;
+  /** How many times a workspace became connected, reconnections included (flotilla only: the dashboard benchmark). */
+  transitionsToConnected?(): number;
+  /** Where its admin API listens and its token (flotilla only: the dashboard benchmark). */
+  admin?(): Promise<{ url: string; token: string }>;
   /** Closes everything. */
   stop(): Promise<void>;
 }

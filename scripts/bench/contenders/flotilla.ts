@@ -1,12 +1,13 @@
 /**
  * flotilla as it runs in production: the real Daemon (supervisor, workers, dispatcher, database),
- * workspaces as rows in its database. Embedded PGlite in a temp dir unless DATABASE_URL is set.
+ * workspaces as rows in its database: its own embedded PostgreSQL server in a temp dir unless DATABASE_URL is set.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
+import { adminTokenPath } from '../../../src/admin/admin-files.js';
 import { loadConfig } from '../../../src/config.js';
 import { Daemon } from '../../../src/daemon.js';
 import type { Schema } from '../../../src/db/schema.js';
@@ -15,6 +16,7 @@ import { createLogger } from '../../../src/lib/logger.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
 import { connectionKey } from '../../../src/slack/connection-key.js';
 import type { BenchWorkspace } from '../emulator-child.js';
+import { treeMemory } from '../footprint.js';
 import { until, type Contender } from './contender.js';
 
 /** Rows per INSERT when loading workspaces in bulk. */
@@ -86,6 +88,7 @@ export class FlotillaContender implements Contender {
   #count = 0;
   /** Kept from `worker:state` events, so the bench never polls statuses() of N workers inside the measured process. */
   readonly #connected = new Set<string>();
+  #transitionsToConnected = 0;
 
   constructor(private readonly connectRate: number) {}
 
@@ -95,7 +98,10 @@ export class FlotillaContender implements Contender {
     this.#key = started.key;
     this.#dataDir = started.dataDir;
     started.daemon.events.on('worker:state', (teamId, _from, to) => {
-      if (to === 'connected') this.#connected.add(teamId);
+      if (to === 'connected') {
+        this.#connected.add(teamId);
+        this.#transitionsToConnected += 1;
+      }
       else this.#connected.delete(teamId);
     });
   }
@@ -119,7 +125,22 @@ export class FlotillaContender implements Contender {
     const t0 = performance.now();
     const rows = await this.#need().repo.list({ enabledOnly: true });
     const listMs = Math.round((performance.now() - t0) * 100) / 100;
-    return { reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length };
+    // The embedded server's processes are not in this process's RSS: report them beside it.
+    const serverPid = this.#need().server?.pid;
+    const server = serverPid === undefined ? null : await treeMemory(serverPid);
+    return {
+      reconcileNoChangeMs: await timeReconcile(this.#need(), 3), repoListMs: listMs, rows: rows.length,
+      embeddedServer: server === null ? null : { processes: server.processes, pssMb: Math.round(server.pssKb / 102.4) / 10, rssMb: Math.round(server.rssKb / 102.4) / 10 },
+    };
+  }
+
+  transitionsToConnected(): number {
+    return this.#transitionsToConnected;
+  }
+
+  async admin(): Promise<{ url: string; token: string }> {
+    const token = (await readFile(adminTokenPath(this.#dataDir), 'utf8')).trim();
+    return { url: this.#need().adminUrl, token };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defuse } from '../../../src/commands/blocks.js';
-import { TtlCache } from '../../../src/commands/cache.js';
+import { TtlCache } from '../../../src/lib/ttl-cache.js';
 import { entryLines, meetingLines } from '../../../src/commands/plan.js';
 import { parseTaskAdd } from '../../../src/commands/task-args.js';
 import { afterFirstWord, closest, tokenize } from '../../../src/commands/tokenize.js';

@@ -6,7 +6,7 @@ import { handleEnvelope, type InboundDeps } from '../../../src/fleet/inbound.js'
 import type { InboundEnvelope } from '../../../src/fleet/transports/transport.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { SafeEmitter } from '../../../src/lib/typed-events.js';
-import type { InteractionContext, RequestHandler } from '../../../src/slack/types.js';
+import type { EventContext, InteractionContext, RequestHandler } from '../../../src/slack/types.js';
 
 /** An interactive envelope whose acks are recorded, as the Socket Mode transport would send them. */
 function envelope(payload: Record<string, unknown>): { envelope: InboundEnvelope; acks: Array<Readonly<Record<string, unknown>> | undefined> } {
@@ -71,5 +71,22 @@ describe('interactions (the seam between transports and handlers)', () => {
     expect(first.acks).toEqual([undefined]);
     expect(second.acks).toEqual([undefined]);
     expect(plain.drops).toEqual(['not_for_bot', 'malformed']);
+  });
+
+  it('hands user_change events to handleEvent once per event id, and drops them without one', async () => {
+    const seen: EventContext[] = [];
+    const handler: RequestHandler = { handle: async () => undefined, handleEvent: async (context) => { seen.push(context); } };
+    const { deps: withEvents } = deps(handler);
+    const event = (eventId: string): InboundEnvelope => ({
+      kind: 'event', teamId: 'T1', eventId, retryAttempt: 0, ack: async () => undefined,
+      event: { type: 'user_change', user: { id: 'U7', name: 'seven' } },
+    });
+    await handleEnvelope(event('Ev1'), withEvents);
+    await handleEnvelope(event('Ev1'), withEvents);
+    await handleEnvelope(event('Ev2'), withEvents);
+    expect(seen.map((c) => [c.teamId, c.event['type'], (c.event['user'] as { id: string }).id])).toEqual([['T1', 'user_change', 'U7'], ['T1', 'user_change', 'U7']]);
+    const plain = deps({ handle: async () => undefined });
+    await handleEnvelope(event('Ev3'), plain.deps);
+    expect(plain.drops).toEqual(['not_a_message']);
   });
 });
