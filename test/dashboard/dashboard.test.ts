@@ -193,9 +193,13 @@ describe('dashboard in a real browser', () => {
     await page.fill('#text-filter', '');
   });
 
-  it('shows the instances panel while GET /v1/instances answers, and hides it on 404', async () => {
-    expect(await page.isHidden('#instances')).toBe(true); // this daemon has no such route yet: 404
-    // The route's answer as the contract gives it (another issue builds it), served to the page by the browser.
+  it('shows the instances panel from GET /v1/instances, and hides it on 404', async () => {
+    // This daemon answers the route (several instances on one database): itself, marked as the one answering.
+    await page.locator('#instances').waitFor({ state: 'visible', timeout: 10_000 });
+    const own = await page.locator('#instance-rows tr').allTextContents();
+    expect(own).toHaveLength(1);
+    expect(own[0]).toContain(`${h.daemon.instanceId} (this one)`);
+    // A fleet of two, as the contract gives it, served to the page by the browser.
     const heartbeatAt = new Date(Date.now() - 2_000).toISOString();
     await page.route('**/v1/instances', (route) => route.fulfill({
       json: {
@@ -205,19 +209,21 @@ describe('dashboard in a real browser', () => {
         ],
       },
     }));
-    // A daemon that gains the route (an upgrade) is seen at the next full load: here a reload of the tab,
-    // which also shows that the token outlives a reload (sessionStorage) without asking again.
+    // A reload of the tab also shows that the token outlives it (sessionStorage) without asking again.
     await page.reload();
     await page.locator('#instances').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.isHidden('#login')).toBe(true);
     await page.evaluate('window.marker = 42');
+    await until(async () => (await page.locator('#instance-rows tr').count()) === 2, 10_000, 'two instances on the page');
     const rows = await page.locator('#instance-rows tr').allTextContents();
-    expect(rows).toHaveLength(2);
     expect(rows[0]).toContain(`${h.daemon.instanceId} (this one)`);
     expect(rows[1]).toContain('vm-b-77');
     expect(await page.locator('#instance-rows tr:nth-child(2) td:nth-child(5)').textContent()).toMatch(/^1 m \d+ s$/);
+    // A daemon of a version without the route answers 404: the panel goes.
     await page.unroute('**/v1/instances');
+    await page.route('**/v1/instances', (route) => route.fulfill({ status: 404, json: { error: { code: 'flotilla_not_found', message: 'no route GET /v1/instances' } } }));
     await page.locator('#instances').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.unroute('**/v1/instances');
   });
 
   it('works in a narrow window: no sideways scroll of the page, controls reachable', async () => {
