@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
-import { Fleet, mention, notOnce, settledReplies, type Instance } from '../support/fleet.js';
+import { Fleet, mention, notOnce, repliesByChannel, settledReplies, type Instance } from '../support/fleet.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 
@@ -48,10 +48,10 @@ describe('a database link cut for one instance', () => {
     expect(theirs).toHaveLength(10);
     const cutAt = Date.now();
     await proxy.cut('blackhole');
-    const channels: string[] = [];
+    const sent: Array<{ channel: string; team: EmulatedWorkspace; at: number }> = [];
     const talking = (async () => {
       while (Date.now() < cutAt + 3 * fleet.ttlMs) {
-        for (const team of theirs) channels.push(mention(fleet.slack, team).channel);
+        for (const team of theirs) sent.push({ channel: mention(fleet.slack, team).channel, team, at: Date.now() });
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
@@ -66,7 +66,14 @@ describe('a database link cut for one instance', () => {
     }
     expect(fleet.watch.doubled()).toEqual([]);
     await talking;
-    expect(notOnce(await settledReplies(fleet.slack, channels))).toEqual([]);
+    // Sent once the cut-off instance had closed that socket: Slack kept them for the new owner, answered once each.
+    const closedAt = (t: EmulatedWorkspace): number => (fleet.watch.closes.get(keyOf(t)) ?? []).find((at) => at > cutAt) as number;
+    const afterClose = sent.filter((m) => m.at > closedAt(m.team)).map((m) => m.channel);
+    expect(afterClose.length).toBeGreaterThan(theirs.length);
+    expect(notOnce(await settledReplies(fleet.slack, afterClose))).toEqual([]);
+    // Taken (acked) by the cut-off instance before it closed: answered by it, or lost with a handler waiting on
+    // the unreachable database when its connection closed; never answered twice.
+    expect([...repliesByChannel(fleet.slack, sent.map((m) => m.channel)).values()].filter((n) => n > 1)).toEqual([]);
     expect(cutOff.process.child.exitCode).toBeNull(); // still up
     expect((await fetch(`${cutOff.adminUrl}/healthz`)).status).toBe(200);
     await until(async () => (await ready(cutOff)) === 503, 10_000, 'not ready while cut off');
