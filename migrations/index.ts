@@ -3,6 +3,7 @@ import * as core from './0001_core.js';
 import * as teamData from './0002_team_data.js';
 import * as leave from './0003_leave.js';
 import * as instances from './0005_instances.js';
+import * as fleetChanges from './0006_fleet_changes.js';
 
 /**
  * Every migration, in order, keyed by name. Static on purpose: nothing is read
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_team_data': teamData,
   '0003_leave': leave,
   '0005_instances': instances,
+  '0006_fleet_changes': fleetChanges,
 };

@@ -4,6 +4,7 @@ import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import type { WorkspaceView } from './api-types.js';
+import { FleetPoller, type FleetChanges } from './fleet-poller.js';
 import type { FleetStats } from './fleet-stats.js';
 
 export interface EventStreamOptions {
@@ -11,6 +12,12 @@ export interface EventStreamOptions {
   readonly stats: FleetStats;
   /** The status of a workspace running on this instance; undefined when none is. */
   readonly statusOf: (teamId: string) => WorkspaceView | undefined;
+  /**
+   * The fleet's changes in the database (several instances on one database):
+   * while a client listens, read once a tick so rows other instances run are
+   * live too. Absent: this instance is the fleet.
+   */
+  readonly fleetChanges?: ((cursor: string | null) => Promise<FleetChanges>) | undefined;
   readonly instanceId: string;
   readonly logger: Logger;
   /** How often changes are sent (default 1 s: the dashboard shows a change within 2 s). */
@@ -32,7 +39,11 @@ const HEADERS = {
  * replies, the last hour's reconnects and their reasons: FleetStats.tick), `workspaces`
  * `{rows}` (the rows of `GET /v1/workspaces` that changed since the last tick:
  * a state change or an inbound event), and `removed` `{teamIds}` when
- * workspaces were removed. Nothing is collected while no client listens.
+ * workspaces were removed. With `fleetChanges`, rows that other instances
+ * run (and their removals) come too: each tick reads what changed in the
+ * database since the last read (FleetPoller) and sends it in frames of the
+ * same names as soon as the read returns, about a second after their owner
+ * published it. Nothing is collected or read while no client listens.
  * Clients read it with `fetch()` and the bearer header: the token never goes
  * in a URL.
  */
@@ -41,10 +52,17 @@ export class EventStream {
   readonly #dirty = new Set<string>();
   readonly #removed = new Set<string>();
   #unsubscribes: Array<() => void> = [];
+  readonly #poller: FleetPoller | undefined;
   #timer: NodeJS.Timeout | undefined;
   #isClosed = false;
 
-  constructor(private readonly options: EventStreamOptions) {}
+  constructor(private readonly options: EventStreamOptions) {
+    const read = options.fleetChanges;
+    this.#poller = read && new FleetPoller({
+      read, isLocal: (teamId) => options.statusOf(teamId) !== undefined, logger: options.logger,
+      deliver: (rows, removed) => this.#broadcast(rowFrames(rows, removed)),
+    });
+  }
 
   get clientCount(): number { return this.#clients.size; }
 
@@ -62,6 +80,7 @@ export class EventStream {
     this.#clients.add(response);
     response.on('close', () => this.#leave(response));
     if (this.#clients.size === 1) this.#startCollecting();
+    this.#poller?.rewind(); // it may have missed what changed since its list was read
   }
 
   /** Ends every stream and stops collecting. Idempotent. */
@@ -95,24 +114,27 @@ export class EventStream {
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#poller?.stop();
     this.#dirty.clear();
     this.#removed.clear();
   }
 
   #flush(): void {
-    let text = frame('stats', this.options.stats.tick());
     const rows: WorkspaceView[] = [];
     for (const teamId of this.#dirty) {
-      // A team no longer running here is left to the list (another instance may own it now).
+      // A team no longer running here is left to the fleet read, or to the list (another instance may own it now).
       const status = this.options.statusOf(teamId);
       if (status) rows.push(status);
     }
     this.#dirty.clear();
-    if (rows.length > 0) text += frame('workspaces', { rows });
-    if (this.#removed.size > 0) {
-      text += frame('removed', { teamIds: [...this.#removed] });
-      this.#removed.clear();
-    }
+    const removed = [...this.#removed];
+    this.#removed.clear();
+    this.#broadcast(frame('stats', this.options.stats.tick()) + rowFrames(rows, removed));
+    this.#poller?.poll();
+  }
+
+  #broadcast(text: string): void {
+    if (text === '') return;
     for (const response of this.#clients) {
       if (response.writableLength > MAX_BUFFERED_BYTES) {
         this.options.logger.warn({ bufferedBytes: response.writableLength }, 'dashboard stream client too slow: disconnecting it');
@@ -122,6 +144,11 @@ export class EventStream {
       response.write(text);
     }
   }
+}
+
+/** `workspaces` and `removed` frames, each only when it has something. */
+function rowFrames(rows: readonly WorkspaceView[], removed: readonly string[]): string {
+  return (rows.length > 0 ? frame('workspaces', { rows }) : '') + (removed.length > 0 ? frame('removed', { teamIds: removed }) : '');
 }
 
 /** One server-sent event; JSON has no raw newlines, so `data` is one line. */

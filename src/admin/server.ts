@@ -93,7 +93,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   installRoutes(app, options);
   const stream = new EventStream({
     events: options.events, stats: options.stats, statusOf: (teamId) => options.workspaces.statusOf(teamId),
-    instanceId: options.instanceId, logger,
+    fleetChanges: options.workspaces.fleetChanges, instanceId: options.instanceId, logger,
   });
   app.get('/v1/stream', async (_request, reply) => stream.attach(reply));
   app.addHook('preClose', async () => stream.close()); // open streams would hold the close forever

@@ -3,7 +3,7 @@ import { errorMessage, InvalidInputError, NotFoundError, SlackCallError, Tempora
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
-import type { FleetRow, InstanceRecord } from '../db/fleet-repository.js';
+import type { FleetChanges as FleetRowChanges, FleetRow, InstanceRecord } from '../db/fleet-repository.js';
 import type { WorkspaceRepository } from '../db/workspace-repository.js';
 import type { Supervisor } from '../fleet/supervisor.js';
 import type { RecentEvent, RestartRecord, WorkerStatus } from '../fleet/worker.js';
@@ -11,6 +11,7 @@ import { classifySlackError } from '../slack/classify-error.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 import type { SlackWeb } from '../slack/web-client.js';
 import type { InstanceView, WorkspaceView } from './api-types.js';
+import type { FleetChanges } from './fleet-poller.js';
 import { instanceViews, mergeFleet } from './fleet-view.js';
 
 export interface AddWorkspaceInput {
@@ -22,6 +23,8 @@ export interface AddWorkspaceInput {
 /** The whole fleet as the database knows it (several instances on one database). */
 export interface FleetReader {
   workspaces(): Promise<FleetRow[]>;
+  /** What changed after `cursor` (from an earlier call; null: the last few seconds), by the database clock. */
+  changedSince(cursor: string | null): Promise<FleetRowChanges>;
   instances(): Promise<InstanceRecord[]>;
 }
 
@@ -88,6 +91,26 @@ export class WorkspaceService {
       this.logger.warn({ error: errorMessage(error) }, 'cannot read the fleet from the database: listing this instance\'s workspaces only');
       return local;
     }
+  }
+
+  /**
+   * The fleet's changes for the live stream, or undefined without a fleet
+   * beyond this instance (then its own events say everything).
+   */
+  get fleetChanges(): ((cursor: string | null) => Promise<FleetChanges>) | undefined {
+    return this.fleet ? (cursor) => this.changedSince(cursor) : undefined;
+  }
+
+  /**
+   * The rows of `list()` that changed after `cursor` (see FleetReader), and
+   * the teams removed meanwhile. Rejects when the database cannot be read
+   * (within a few seconds: a cut link hangs) or there is no fleet link.
+   */
+  async changedSince(cursor: string | null): Promise<FleetChanges> {
+    if (!this.fleet) throw new Error('no fleet beyond this instance');
+    const changes = await bounded(this.fleet.reader.changedSince(cursor));
+    const local = changes.rows.flatMap((row) => this.statusOf(row.teamId) ?? []);
+    return { rows: mergeFleet(changes.rows, local), removed: changes.removed, cursor: changes.cursor };
   }
 
   /** The status of a workspace running on this instance, or undefined: cheap, for the live stream. */

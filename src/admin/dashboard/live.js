@@ -14,7 +14,7 @@ import { clock, duration } from './format.js';
  * been seen silent for over 5 s while well.
  */
 const SILENCE_MS = 10_000;
-/** The full list is read again this often: rows another instance changed are not in this one's stream. */
+/** The full list is read again this often, to catch anything the stream missed (it carries the whole fleet's changes). */
 const FULL_RELOAD_MS = 30_000;
 
 /**
