@@ -14,7 +14,6 @@ import { EmbeddedServer, type EmbeddedServerOptions } from './db/embedded-server
 import { FleetRepository } from './db/fleet-repository.js';
 import { PostgresLeaseStore } from './db/lease-store.js';
 import { LeaveRepository } from './db/leave-repository.js';
-import { migrateToLatest } from './db/migrate.js';
 import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
 import { SettingsRepository } from './db/settings-repository.js';
@@ -116,7 +115,7 @@ export class Daemon {
     // A stack: undone last-registered first, on stop and on a failed start alike.
     const cleanups: Array<() => Promise<void> | void> = [];
     try {
-      const { applied } = await migrateToLatest(db.kysely);
+      const { applied } = await db.migrate();
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
       const key = config.encryptionKey ?? (await readOrCreateSecret(join(config.dataDir, 'encryption-key'), () => randomSecret(32)));
       const repo = new WorkspaceRepository(db.kysely, new SecretBox(key), logger);

@@ -90,13 +90,12 @@ async function migrate(): Promise<number> {
   if (!config) return 2;
   const logger = await processLogger(config);
   const { openDatabase } = await import('./db/database.js');
-  const { migrateToLatest } = await import('./db/migrate.js');
   let server: EmbeddedServer | undefined;
   let db: Database | undefined;
   try {
     if (config.databaseUrl === undefined) server = await (await import('./db/embedded-server.js')).EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'guest' });
     db = await openDatabase({ target: config.databaseUrl ?? server!.connection, logger });
-    const { applied } = await migrateToLatest(db.kysely);
+    const { applied } = await db.migrate();
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
   } catch (error) {

@@ -16,7 +16,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database.js';
 import { leaseTimings } from '../../src/fleet/lease-keeper.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { insertRows } from './contenders/flotilla.js';
@@ -224,7 +223,7 @@ export async function runInstancesBench(o: InstancesOptions): Promise<InstancesR
     const workspaces = await emulator.call<BenchWorkspace[]>('setup', { n: o.n });
     const db = await openDatabase({ target: url, logger: silentLogger() });
     try {
-      await migrateToLatest(db.kysely);
+      await db.migrate();
       await insertRows(db.kysely, bench.key, workspaces, true);
     } finally {
       await db.close();

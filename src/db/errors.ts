@@ -54,18 +54,20 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: starting up, shutting down, in recovery
   '53300', // too_many_connections
+  '57014', // query_canceled: past our statement_timeout (a stuck or overloaded server), or cancelled by an operator
 ]);
 /** Socket errors of a connection that could not be made or was cut. */
 const UNAVAILABLE_ERRNOS: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED',
 ]);
-/** node-postgres' own messages for a connection that broke or never came. */
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable|Client was closed|Connection ended unexpectedly/i;
+/** node-postgres' own messages for a connection that broke or never came, or a statement never answered (`query_timeout`). */
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable|Client was closed|Connection ended unexpectedly|Query read timeout/i;
 
 /**
  * Whether `error` (or any error in its `cause` chain) says the database
  * cannot be reached right now (server down, restarting, network cut,
- * connection limit), as opposed to a failing statement. Such failures are
+ * connection limit, a statement unanswered or cancelled past its time
+ * bound), as opposed to a failing statement. Such failures are
  * retried later; callers answer users "temporarily unavailable". Never throws.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {

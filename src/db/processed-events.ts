@@ -1,5 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Schema } from './schema.js';
+
+/** Rows a prune deletes per statement: a few hundred milliseconds' work. */
+const PRUNE_BATCH = 10_000;
 
 /**
  * Dedupe of Slack events: Slack retries carry the same `event_id`, and one
@@ -32,9 +35,21 @@ export class ProcessedEvents {
       .execute();
   }
 
-  /** Deletes claims processed before `olderThan`; resolves to how many. */
+  /**
+   * Deletes claims processed before `olderThan`, a batch per statement (a day
+   * of a busy fleet is millions of rows: one statement would outlast the
+   * pool's statement bound); resolves to how many.
+   */
   async prune(olderThan: Date): Promise<number> {
-    const result = await this.#db.deleteFrom('processed_events').where('processed_at', '<', olderThan).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    let total = 0;
+    for (;;) {
+      const result = await this.#db.deleteFrom('processed_events')
+        .where(sql<string>`ctid`, 'in', this.#db.selectFrom('processed_events').select(sql<string>`ctid`.as('ctid'))
+          .where('processed_at', '<', olderThan).limit(PRUNE_BATCH))
+        .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
   }
 }

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.js';
+import { isDatabaseUnavailable } from '../../src/db/errors.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 describe('database', () => {
   let testDb: TestDatabase;
@@ -65,6 +68,56 @@ describe('openDatabase', () => {
     await expect(
       openDatabase({ target: 'mysql://u:hunter2-pw@h/db', logger: silentLogger() }),
     ).rejects.toThrow(/must be a postgres:\/\/ URL \(got mysql:\/\/u:\*\*\*@h\/db\)/);
+  });
+});
+
+describe('the time bound of every statement', () => {
+  it('lets the server cancel a statement past 4 s: the database counts as unavailable, the connection stays usable', async () => {
+    const testDb = await createTestDatabase();
+    try {
+      const db = await testDb.open();
+      const startedAt = Date.now();
+      const failure = await sql`select pg_sleep(30)`.execute(db.kysely).then(() => undefined, (error: unknown) => error);
+      expect(Date.now() - startedAt).toBeLessThan(5_000); // the server's bound, before the client's
+      expect((failure as { code?: string }).code).toBe('57014');
+      expect(isDatabaseUnavailable(failure)).toBe(true);
+      const { rows } = await sql<{ n: number }>`select 1 as n`.execute(db.kysely);
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      await testDb.drop();
+    }
+  });
+
+  it('gives up on a statement that gets no answer (a partition) within 5 s, closes its connection, and works once the link is back', async () => {
+    const testDb = await createTestDatabase();
+    const url = new URL(testDb.url);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    try {
+      const { openDatabase } = await import('../../src/db/database.js');
+      const db = await openDatabase({ target: proxy.through(testDb.url), logger: silentLogger(), poolSize: 2 });
+      try {
+        let startedAt = 0;
+        // In a transaction: the rollback after the unanswered statement must not wait another bound.
+        const failure = await db.kysely.transaction().execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await proxy.cut('blackhole');
+          startedAt = Date.now();
+          await sql`select 2`.execute(trx);
+        }).then(() => undefined, (error: unknown) => error);
+        const tookMs = Date.now() - startedAt;
+        expect(isDatabaseUnavailable(failure)).toBe(true);
+        expect(tookMs).toBeGreaterThanOrEqual(4_900);
+        expect(tookMs).toBeLessThan(9_000);
+        await proxy.restore();
+        const { rows } = await sql<{ n: number }>`select 2 as n`.execute(db.kysely);
+        expect(rows).toEqual([{ n: 2 }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await proxy.close();
+      await testDb.drop();
+    }
   });
 });
 

@@ -240,4 +240,13 @@ describe('ProcessedEvents', () => {
     expect(await events.claim('T1', 'Ev1')).toBe(true);
     expect(await events.claim('T1', 'Ev2')).toBe(false);
   });
+
+  it('prunes a busy day in batches, every old claim and none of the new', async () => {
+    await sql`insert into processed_events (team_id, event_id, processed_at)
+      select 'T9', 'old:' || i, now() - interval '2 days' from generate_series(1, 25000) as i`.execute(db.kysely);
+    await sql`insert into processed_events (team_id, event_id) select 'T9', 'new:' || i from generate_series(1, 10) as i`.execute(db.kysely);
+    expect(await events.prune(new Date(Date.now() - 24 * 60 * 60_000))).toBe(25_000);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from processed_events where team_id = 'T9'`.execute(db.kysely);
+    expect(rows[0]?.n).toBe(10);
+  });
 });

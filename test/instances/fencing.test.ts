@@ -46,8 +46,17 @@ describe('a database link cut for one instance', () => {
     const list = await cutOff.workspaces();
     const theirs = all().filter((t) => list.find((w) => w.teamId === t.teamId)?.owner === 'f3');
     expect(theirs).toHaveLength(10);
+    // Connections open and idle in its pool, as in a busy daemon: statements then go out on them and hang.
+    await Promise.all(Array.from({ length: 4 }, () => cutOff.workspaces()));
     const cutAt = Date.now();
     await proxy.cut('blackhole');
+    // Commands that need the database, taken (acked) by the cut-off instance before it fences: their statements get
+    // no answer, fail within the pool's 5 s bound, and the user is told so, inside the fencing grace. Not lost.
+    const needingData: string[] = theirs.filter((t) => !rtmTeams.includes(t)).slice(0, 3).map((team) => {
+      const { channelId } = fleet.slack.createChannel(team.teamId);
+      fleet.slack.postUserMessage(team.teamId, { user: team.userId, channel: channelId, text: `<@${team.botUserId}> task add during the cut` });
+      return channelId;
+    });
     const sent: Array<{ channel: string; team: EmulatedWorkspace; at: number }> = [];
     const talking = (async () => {
       while (Date.now() < cutAt + 3 * fleet.ttlMs) {
@@ -66,14 +75,24 @@ describe('a database link cut for one instance', () => {
     }
     expect(fleet.watch.doubled()).toEqual([]);
     await talking;
-    // Sent once the cut-off instance had closed that socket: Slack kept them for the new owner, answered once each.
     const closedAt = (t: EmulatedWorkspace): number => (fleet.watch.closes.get(keyOf(t)) ?? []).find((at) => at > cutAt) as number;
-    const afterClose = sent.filter((m) => m.at > closedAt(m.team)).map((m) => m.channel);
+    const afterClose = sent.filter((m) => m.at > closedAt(m.team));
     expect(afterClose.length).toBeGreaterThan(theirs.length);
-    expect(notOnce(await settledReplies(fleet.slack, afterClose))).toEqual([]);
-    // Taken (acked) by the cut-off instance before it closed: answered by it, or lost with a handler waiting on
-    // the unreachable database when its connection closed; never answered twice.
+    // Socket Mode: Slack keeps an event until a socket acks it. Acked by the cut-off instance before it fenced: answered
+    // by it (a handler that needs the database fails within the pool's bound and says so, inside the fencing grace);
+    // left unacked while it fenced, or sent after: redelivered to the new owner. Each answered exactly once.
+    // RTM: sent after the cut-off instance closed its socket, answered once by the new owner.
+    const once = sent.filter((m) => !rtmTeams.includes(m.team) || m.at > closedAt(m.team)).map((m) => m.channel);
+    expect(notOnce(await settledReplies(fleet.slack, once))).toEqual([]);
+    // RTM has no acks and no redelivery: a message that reached the socket in the moment it was being fenced (draining,
+    // before it closed) is dropped. Never answered twice.
     expect([...repliesByChannel(fleet.slack, sent.map((m) => m.channel)).values()].filter((n) => n > 1)).toEqual([]);
+    expect(needingData).toHaveLength(3);
+    expect(notOnce(await settledReplies(fleet.slack, needingData))).toEqual([]);
+    for (const channel of needingData) {
+      const [reply] = fleet.slack.posted({ method: 'chat.postMessage' }).filter((m) => m.channel === channel);
+      expect(reply?.text).toMatch(/temporarily unavailable: I cannot reach my database.*\(ref [0-9a-f]{8}\)/);
+    }
     expect(cutOff.process.child.exitCode).toBeNull(); // still up
     expect((await fetch(`${cutOff.adminUrl}/healthz`)).status).toBe(200);
     await until(async () => (await ready(cutOff)) === 503, 10_000, 'not ready while cut off');

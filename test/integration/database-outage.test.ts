@@ -42,24 +42,33 @@ function embeddedServerDies(): Outage {
   };
 }
 
-/** DATABASE_URL's server unreachable: the daemon reaches it through a TCP relay that the test cuts. */
-function externalServerUnreachable(): Outage {
+/**
+ * DATABASE_URL's server unreachable: the daemon reaches it through a TCP relay
+ * that the test cuts, refusing and resetting connections (`reset`: a server
+ * down), or dropping every byte both ways (`blackhole`: a network partition,
+ * where statements get no answer at all and only the pool's time bound ends them).
+ */
+function externalServerUnreachable(mode: 'reset' | 'blackhole'): Outage {
   let proxy: TcpProxy | undefined;
   return {
-    label: 'the DATABASE_URL server is unreachable',
+    label: mode === 'reset' ? 'the DATABASE_URL server is unreachable' : 'the link to the DATABASE_URL server drops every packet',
     async start() {
       const target = new URL(process.env.TEST_DATABASE_URL || process.env.FLOTILLA_TEST_EMBEDDED_URL!);
       proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
       const port = proxy.port;
       return startHarness({ databaseUrl: (url) => Object.assign(new URL(url), { host: `127.0.0.1:${port}` }).toString() });
     },
-    cut: async () => proxy!.cut(),
+    async cut(h) {
+      // Connections open and idle in the pool, as in a busy daemon: statements then go out on them and hang.
+      await Promise.all(Array.from({ length: 4 }, () => sql`select pg_sleep(0.05)`.execute(h.daemon.db.kysely)));
+      await proxy!.cut(mode);
+    },
     restore: async () => proxy!.restore(),
     cleanup: async () => proxy?.close(),
   };
 }
 
-describe.each([embeddedServerDies(), externalServerUnreachable()])('when $label', (outage) => {
+describe.each([embeddedServerDies(), externalServerUnreachable('reset'), externalServerUnreachable('blackhole')])('when $label', (outage) => {
   let h: Harness;
   let team: EmulatedWorkspace;
   const readyz = async (): Promise<number> => (await fetch(`${h.daemon.adminUrl}/readyz`)).status;
@@ -84,7 +93,10 @@ describe.each([embeddedServerDies(), externalServerUnreachable()])('when $label'
     await until(async () => (await readyz()) === 503, 10_000, '/readyz 503');
 
     say('task add during-the-outage');
+    const askedAt = Date.now();
     const refusal = await h.slack.waitForPosted((m) => m.teamId === team.teamId && /temporarily unavailable/.test(m.text), 15_000);
+    // Within the pool's bounds (a statement unanswered for 5 s, or a connection not made in 5 s), never TCP's minutes.
+    expect(Date.now() - askedAt).toBeLessThan(12_000);
     const ref = /\(ref ([0-9a-f]{8})\)/.exec(refusal.text)?.[1];
     expect(ref).toBeDefined();
     expect(h.logs.some((line) => line.includes(ref!) && line.includes('unreachable'))).toBe(true);

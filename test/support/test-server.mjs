@@ -15,11 +15,10 @@ export async function createTemplate(adminUrl) {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const { openDatabase } = await import('../../dist/src/db/database.js');
-  const { migrateToLatest } = await import('../../dist/src/db/migrate.js');
   const { silentLogger } = await import('../../dist/src/lib/logger.js');
   const database = await openDatabase({ target: url.toString(), logger: silentLogger(), poolSize: 1 });
   try {
-    await migrateToLatest(database.kysely);
+    await database.migrate();
   } finally {
     await database.close();
   }
