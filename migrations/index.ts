@@ -4,6 +4,7 @@ import * as teamData from './0002_team_data.js';
 import * as leave from './0003_leave.js';
 import * as instances from './0005_instances.js';
 import * as fleetChanges from './0006_fleet_changes.js';
+import * as install from './0007_install.js';
 
 /**
  * Every migration, in order, keyed by name. Static on purpose: nothing is read
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_leave': leave,
   '0005_instances': instances,
   '0006_fleet_changes': fleetChanges,
+  '0007_install': install,
 };

@@ -36,7 +36,32 @@ export interface Config {
   readonly instanceId: string;
   /** How long a connection's owner may go without renewing its lease before another instance takes it over. */
   readonly leaseTtlMs: number;
+  /** The key being rotated away from (`flotilla keys rotate`). */
+  readonly previousEncryptionKey: Buffer | undefined;
+  /** The Slack-facing listener (OAuth install, HTTP events); undefined → nothing listens. */
+  readonly publicAddr: ListenAddress | undefined;
+  /** How Slack and browsers reach that listener (no trailing slash); undefined when it is off. */
+  readonly publicUrl: string | undefined;
+  /** The distributed app's OAuth credentials; undefined → no OAuth install. */
+  readonly oauth: OAuthCredentials | undefined;
+  /** Verifies every request to `/slack/events`; undefined → no HTTP events. */
+  readonly signingSecret: string | undefined;
+  /** The distributed app's `xapp-` token: OAuth-installed workspaces use its Socket Mode connection instead of HTTP. */
+  readonly slackAppToken: string | undefined;
+  /** Bot scopes asked for at install. */
+  readonly slackScopes: readonly string[];
+  /** The origin of SLACK_API_URL (`https://slack.com`): where `/oauth/v2/authorize` lives. */
+  readonly slackOrigin: string;
 }
+
+/** A distributed app's OAuth client. */
+export interface OAuthCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Bot scopes asked for at install when SLACK_SCOPES is unset. */
+export const DEFAULT_SLACK_SCOPES = 'app_mentions:read,channels:history,chat:write,commands,im:history,im:write,users:read,team:read';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -62,6 +87,14 @@ const schemaOf = () => z.object({
   FLOTILLA_HEAP_GROWTH_PERCENT: wholeNumber.pipe(z.number().int().max(400, 'must be 0-400')).default(100),
   FLOTILLA_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/, 'must be 1-100 letters, digits and . _ : @ -, starting with a letter or digit').optional(),
   FLOTILLA_LEASE_TTL_MS: wholeNumber.pipe(z.number().int().min(1_000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000')).default(15_000),
+  FLOTILLA_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  FLOTILLA_PUBLIC_ADDR: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:3000').optional(),
+  FLOTILLA_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SLACK_CLIENT_ID: z.string().regex(/^[0-9]+\.[0-9]+$/, 'must look like 1234567890.1234567890').optional(),
+  SLACK_CLIENT_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_SCOPES: z.string().regex(/^[a-z:._-]+(,[a-z:._-]+)*$/, 'must be a comma-separated list of scopes').default(DEFAULT_SLACK_SCOPES),
 });
 
 /**
@@ -81,15 +114,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
   }
   const v = parsed.data;
-  const [host, portText] = splitHostPort(v.FLOTILLA_ADMIN_ADDR);
-  const port = Number(portText);
-  if (port > 65_535) throw new ConfigError('FLOTILLA_ADMIN_ADDR', 'port must be 0-65535');
+  const adminAddr = listenAddress('FLOTILLA_ADMIN_ADDR', v.FLOTILLA_ADMIN_ADDR);
+  const publicAddr = v.FLOTILLA_PUBLIC_ADDR === undefined ? undefined : listenAddress('FLOTILLA_PUBLIC_ADDR', v.FLOTILLA_PUBLIC_ADDR);
+  if ((v.SLACK_CLIENT_ID === undefined) !== (v.SLACK_CLIENT_SECRET === undefined)) {
+    throw new ConfigError(v.SLACK_CLIENT_ID === undefined ? 'SLACK_CLIENT_ID' : 'SLACK_CLIENT_SECRET', 'SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together');
+  }
+  if (v.FLOTILLA_PUBLIC_URL !== undefined && publicAddr === undefined) {
+    throw new ConfigError('FLOTILLA_PUBLIC_URL', 'needs FLOTILLA_PUBLIC_ADDR (the listener it points at)');
+  }
   return Object.freeze({
     databaseUrl: v.DATABASE_URL,
     dataDir: v.FLOTILLA_DATA_DIR,
     slackApiUrl: v.SLACK_API_URL.endsWith('/') ? v.SLACK_API_URL : `${v.SLACK_API_URL}/`,
     pollIntervalMs: v.FLOTILLA_POLL_INTERVAL_MS,
-    adminAddr: Object.freeze({ host, port }),
+    adminAddr,
     adminUrl: v.FLOTILLA_ADMIN_URL.replace(/\/+$/, ''),
     isAdminUrlSet: input.FLOTILLA_ADMIN_URL !== undefined,
     adminToken: v.FLOTILLA_ADMIN_TOKEN,
@@ -100,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heapGrowthPercent: v.FLOTILLA_HEAP_GROWTH_PERCENT,
     instanceId: v.FLOTILLA_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     leaseTtlMs: v.FLOTILLA_LEASE_TTL_MS,
+    previousEncryptionKey: v.FLOTILLA_ENCRYPTION_KEY_PREVIOUS === undefined
+      ? undefined : parseKey(v.FLOTILLA_ENCRYPTION_KEY_PREVIOUS, 'FLOTILLA_ENCRYPTION_KEY_PREVIOUS'),
+    publicAddr,
+    publicUrl: publicAddr === undefined ? undefined : (v.FLOTILLA_PUBLIC_URL ?? `http://${v.FLOTILLA_PUBLIC_ADDR}`).replace(/\/+$/, ''),
+    oauth: v.SLACK_CLIENT_ID === undefined || v.SLACK_CLIENT_SECRET === undefined
+      ? undefined : Object.freeze({ clientId: v.SLACK_CLIENT_ID, clientSecret: v.SLACK_CLIENT_SECRET }),
+    signingSecret: v.SLACK_SIGNING_SECRET,
+    slackAppToken: v.SLACK_APP_TOKEN,
+    slackScopes: Object.freeze(v.SLACK_SCOPES.split(',')),
+    slackOrigin: new URL(v.SLACK_API_URL).origin,
   });
 }
 
@@ -146,16 +194,18 @@ export function loadAdminSettings(env: NodeJS.ProcessEnv = process.env): AdminSe
   };
 }
 
-function splitHostPort(addr: string): [string, string] {
+function listenAddress(variable: string, addr: string): ListenAddress {
   const at = addr.lastIndexOf(':');
-  return [addr.slice(0, at), addr.slice(at + 1)];
+  const port = Number(addr.slice(at + 1));
+  if (port > 65_535) throw new ConfigError(variable, 'port must be 0-65535');
+  return Object.freeze({ host: addr.slice(0, at), port });
 }
 
 /** A 32-byte key given as base64 (the value itself is never echoed). */
-export function parseKey(text: string): Buffer {
+export function parseKey(text: string, variable = 'FLOTILLA_ENCRYPTION_KEY'): Buffer {
   const key = Buffer.from(text, 'base64');
   if (key.length !== 32 || !/^[A-Za-z0-9+/=_-]+$/.test(text)) {
-    throw new ConfigError('FLOTILLA_ENCRYPTION_KEY', 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+    throw new ConfigError(variable, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   return key;
 }

@@ -36,6 +36,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
+import { startPublicServer, type PublicRoutes } from './public/server.js';
 import { People } from './slack/people.js';
 import { TeamZones } from './slack/team-zone.js';
 import type { RequestHandler, SlackApi } from './slack/types.js';
@@ -219,6 +220,13 @@ export class Daemon {
         version, instanceId, logger, teamData: team.sources,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
+      const publicRoutes: PublicRoutes[] = [];
+      if (config.publicAddr) {
+        const listener = await startPublicServer({
+          host: config.publicAddr.host, port: config.publicAddr.port, publicUrl: config.publicUrl!, routes: publicRoutes, logger,
+        });
+        cleanups.push(() => listener.close()); // before the admin API: Slack stops reaching us first
+      }
       const daemon = new Daemon(
         server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics, team.dailySummary, !options.database, keeper,
       );

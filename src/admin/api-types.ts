@@ -4,7 +4,8 @@
  */
 
 export type WorkspaceState = 'connecting' | 'connected' | 'backoff' | 'stopped';
-export type Transport = 'socket-mode' | 'rtm';
+/** How a workspace's events arrive: `http` for an app installed by OAuth that gets them at the public listener. */
+export type Transport = 'socket-mode' | 'rtm' | 'http';
 
 /** One row of `GET /v1/workspaces` (and of `flotilla workspace list --json`). */
 export interface WorkspaceView {
@@ -54,7 +55,7 @@ export interface ReadyView {
 export interface AddWorkspaceBody {
   readonly botToken: string;
   readonly appToken?: string;
-  readonly transport?: Transport;
+  readonly transport?: Exclude<Transport, 'http'>;
 }
 
 /** Every 4xx/5xx answer: a stable code and a message that says what is wrong. */

@@ -6,7 +6,7 @@ export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamptz with a database default (`now()`): optional on insert. */
 export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type TransportColumn = 'socket-mode' | 'rtm';
+export type TransportColumn = 'socket-mode' | 'rtm' | 'http';
 
 export interface WorkspacesTable {
   team_id: string;
@@ -24,6 +24,8 @@ export interface WorkspacesTable {
   /** The lease key of the row's connection (see slack/connection-key.ts); null for a transport without a socket, or not computed yet. */
   connection_key: ColumnType<string | null, string | null | undefined, string | null>;
   restart_requested_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** Who installed the app by OAuth (a Slack user id); null for an operator's `workspace add`. */
+  installed_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -258,4 +260,20 @@ export interface Schema {
   instances: InstancesTable;
   connection_leases: ConnectionLeasesTable;
   workspace_status: WorkspaceStatusTable;
+}
+
+export interface OauthStatesTable {
+  /** SHA-256 (hex) of the `state` sent to Slack; the state itself is never stored. */
+  state_hash: string;
+  /** What @slack/oauth's state store hands back on the redirect (scopes, redirect URI, metadata). */
+  install_options: ColumnType<unknown, string, string>;
+  created_at: GeneratedTimestamp;
+  expires_at: Timestamp;
+  /** Set when the redirect used it: a state is good once. */
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** The install flow's tables, merged into `Schema` above. */
+export interface Schema {
+  oauth_states: OauthStatesTable;
 }

@@ -294,7 +294,7 @@ export class WorkspaceRepository {
       if (row.app_token_enc === null) throw new Error('socket-mode row without an app token');
       connection = { transport: 'socket-mode', appToken: this.#box.open(row.app_token_enc, appContext(row.team_id)) };
     } else {
-      connection = { transport: 'rtm' };
+      connection = { transport: row.transport };
     }
     return {
       teamId: row.team_id,

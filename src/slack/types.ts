@@ -3,12 +3,14 @@
  * answers it). Neither side imports the other; they meet here.
  */
 
-export type TransportKind = 'socket-mode' | 'rtm';
+export type TransportKind = 'socket-mode' | 'rtm' | 'http';
 
 /** Where a workspace's connection comes from: a discriminated union, never an option bag. */
 export type ConnectionSpec =
   | { readonly transport: 'socket-mode'; readonly appToken: string }
-  | { readonly transport: 'rtm' };
+  | { readonly transport: 'rtm' }
+  /** Events arrive at the public listener (`POST /slack/events`): no socket, no lease; every instance serves it. */
+  | { readonly transport: 'http' };
 
 /** Who the bot is in one workspace (from `auth.test`). */
 export interface BotIdentity {
