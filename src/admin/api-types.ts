@@ -55,7 +55,7 @@ export interface ReadyView {
 export interface AddWorkspaceBody {
   readonly botToken: string;
   readonly appToken?: string;
-  readonly transport?: Exclude<Transport, 'http'>;
+  readonly transport?: Transport;
 }
 
 /** Every 4xx/5xx answer: a stable code and a message that says what is wrong. */

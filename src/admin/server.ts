@@ -56,7 +56,7 @@ const addBodySchema = {
   properties: {
     botToken: { type: 'string', minLength: 1, maxLength: 512 },
     appToken: { type: 'string', minLength: 1, maxLength: 512 },
-    transport: { type: 'string', enum: ['socket-mode', 'rtm'] },
+    transport: { type: 'string', enum: ['socket-mode', 'rtm', 'http'] },
   },
 } as const;
 

@@ -195,6 +195,7 @@ function connectionOf(input: AddWorkspaceInput): ConnectionSpec {
   if (!/^xox[bp]-/.test(input.botToken)) throw new InvalidInputError('the bot token must start with xoxb- (or xoxp- for a legacy RTM bot)');
   const transport = input.transport ?? (input.appToken ? 'socket-mode' : undefined);
   if (transport === 'rtm') return { transport: 'rtm' };
+  if (transport === 'http') return { transport: 'http' };
   if (transport !== 'socket-mode') throw new InvalidInputError('Socket Mode needs an app-level token (--app-token xapp-…); use --transport rtm for a classic RTM bot');
   if (!input.appToken || !input.appToken.startsWith('xapp-')) throw new InvalidInputError('the app token must start with xapp-');
   return { transport: 'socket-mode', appToken: input.appToken };

@@ -62,8 +62,8 @@ function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: P
   workspace.command('add').description('validate the tokens with Slack (auth.test), store them encrypted, connect at once; prints the team id')
     .requiredOption('--bot-token <token>', 'bot token (xoxb-…)')
     .option('--app-token <token>', 'app-level token (xapp-…) for Socket Mode')
-    .addOption(new Option('--transport <kind>', 'connection kind (default: socket-mode with --app-token)').choices(['socket-mode', 'rtm']))
-    .action(guarded(io, async (options: { botToken: string; appToken?: string; transport?: 'socket-mode' | 'rtm' }) => {
+    .addOption(new Option('--transport <kind>', 'connection kind (default: socket-mode with --app-token; http: events at the public listener)').choices(['socket-mode', 'rtm', 'http']))
+    .action(guarded(io, async (options: { botToken: string; appToken?: string; transport?: 'socket-mode' | 'rtm' | 'http' }) => {
       const teamId = await (await actions.admin()).addWorkspace({
         botToken: options.botToken,
         ...(options.appToken === undefined ? {} : { appToken: options.appToken }),
