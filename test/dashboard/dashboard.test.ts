@@ -116,6 +116,10 @@ describe('dashboard in a real browser', () => {
 
   it('shows a state change and a reconnect live, without a reload', async () => {
     h.slack.restoreToken(initech.appToken);
+    // Its worker's own retry may be a minute away by now (full-jitter backoff): an operator's restart retries at once.
+    const restart = await fetch(`${h.daemon.adminUrl}/v1/workspaces/${initech.teamId}/restart`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(restart.status).toBe(202);
+    await until(() => h.state(initech.teamId) === 'connected', 20_000, 'Initech reconnected by the daemon');
     await seen(initech.teamId, 'state', 'connected', 'Initech back to connected on the page');
     const before = h.restarts(globex.teamId);
     h.slack.dropConnections(globex.teamId);
