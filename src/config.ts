@@ -60,8 +60,12 @@ export interface OAuthCredentials {
   readonly clientSecret: string;
 }
 
-/** Bot scopes asked for at install when SLACK_SCOPES is unset. */
-export const DEFAULT_SLACK_SCOPES = 'app_mentions:read,channels:history,chat:write,commands,im:history,im:write,users:read,team:read';
+/**
+ * Bot scopes asked for at install when SLACK_SCOPES is unset: what the commands use, as in
+ * slack-app-manifest.yaml. Wider than DESIGN's first list: `settings summary-channel` reads the
+ * channel (`channels:read`, `groups:read`), private channels and group DMs carry mentions too.
+ */
+export const DEFAULT_SLACK_SCOPES = 'app_mentions:read,channels:history,groups:history,im:history,mpim:history,chat:write,im:write,channels:read,groups:read,commands,users:read,team:read';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
