@@ -44,6 +44,8 @@ export interface HarnessOptions {
   readonly embedded?: DaemonOptions['embedded'];
   /** The daemons' clock (commands and the daily summary); default the system's. */
   readonly now?: () => Date;
+  /** The daemon's log level (default `debug`; `trace` for secret greps over everything it can write). */
+  readonly logLevel?: 'debug' | 'trace';
 }
 
 /** The daemon against a fresh emulator and a fresh database (the run's test server, or its own embedded one). */
@@ -67,7 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
     ...options.env,
   });
-  const logger = createLogger({ level: 'debug', destination });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', destination });
   const startDaemon = (extra: { instanceId?: string; database?: Daemon['db'] } = {}): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
     ...(options.embedded ? { embedded: options.embedded } : {}),
