@@ -31,7 +31,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
-  readonly env?: Record<string, string>;
+  /** Extra environment; a function gets the emulator first (e.g. to configure an app it created). */
+  readonly env?: Record<string, string> | ((slack: SlackEmulator) => Record<string, string>);
   readonly pingTimeoutMs?: number;
   /**
    * `test` (default): a fresh database on the run's test server (DATABASE_URL set).
@@ -67,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: 'debug',
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
     ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(slack) : options.env),
   });
   const logger = createLogger({ level: options.logLevel ?? 'debug', destination });
   const startDaemon = (extra: { instanceId?: string; database?: Daemon['db'] } = {}): Promise<Daemon> => Daemon.start({
