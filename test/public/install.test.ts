@@ -303,6 +303,18 @@ describe('Add to Slack without SLACK_APP_TOKEN, and without a public address', (
     }
   });
 
+  it('marks the state cookie Secure and sends HSTS when FLOTILLA_PUBLIC_URL is https', async () => {
+    const h = await startHarness({ env: (slack) => oauthEnv(appWith(slack), { FLOTILLA_PUBLIC_URL: 'https://flotilla.example.com' }) });
+    try {
+      const page = await newBrowser().get(`${h.daemon.publicUrl!}/slack/install`);
+      expect(page.headers.getSetCookie()[0]).toMatch(/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+      expect(page.headers.get('strict-transport-security')).toContain('max-age=');
+      expect(new URL(authorizeLink(page.body)).searchParams.get('redirect_uri')).toBe('https://flotilla.example.com/slack/oauth_redirect');
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('opens no public listener when FLOTILLA_PUBLIC_ADDR is unset', async () => {
     const h = await startHarness({ env: (slack) => {
       const { FLOTILLA_PUBLIC_ADDR: _unset, ...env } = oauthEnv(appWith(slack));
