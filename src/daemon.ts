@@ -14,6 +14,7 @@ import { EmbeddedServer, type EmbeddedServerOptions } from './db/embedded-server
 import { FleetRepository } from './db/fleet-repository.js';
 import { PostgresLeaseStore } from './db/lease-store.js';
 import { LeaveRepository } from './db/leave-repository.js';
+import { OAuthStateRepository } from './db/oauth-state-store.js';
 import { PlanRepository } from './db/plans-repository.js';
 import { ProcessedEvents } from './db/processed-events.js';
 import { SettingsRepository } from './db/settings-repository.js';
@@ -36,7 +37,8 @@ import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
-import { startPublicServer, type PublicRoutes } from './public/server.js';
+import { installRoutes } from './public/install.js';
+import { startPublicServer, type PublicRoutes, type PublicServer } from './public/server.js';
 import { People } from './slack/people.js';
 import { TeamZones } from './slack/team-zone.js';
 import type { RequestHandler, SlackApi } from './slack/types.js';
@@ -101,6 +103,8 @@ export class Daemon {
     private readonly ownsDatabase: boolean,
     /** This instance's share of the fleet's connections. */
     readonly leases: LeaseKeeper,
+    /** The public listener as bound (`FLOTILLA_PUBLIC_ADDR` with port 0 resolved); undefined when it is off. */
+    readonly publicUrl?: string,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -221,14 +225,30 @@ export class Daemon {
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
       const publicRoutes: PublicRoutes[] = [];
+      let listener: PublicServer | undefined;
+      if (config.publicAddr && config.oauth) {
+        // FLOTILLA_PUBLIC_ADDR with port 0 (tests): the URL is the one bound, known once it listens.
+        const publicUrl = (): string => (listener !== undefined && new URL(config.publicUrl!).port === '0' ? listener.url : config.publicUrl!);
+        publicRoutes.push(installRoutes({
+          oauth: config.oauth, scopes: config.slackScopes, slackOrigin: config.slackOrigin, slackApiUrl: config.slackApiUrl,
+          publicUrl, appToken: config.slackAppToken, workspaces: repo, states: new OAuthStateRepository(db.kysely),
+          onInstalled: async () => {
+            await keeper.tick();
+            await supervisor.reconcile();
+          },
+          logger,
+        }));
+      }
       if (config.publicAddr) {
-        const listener = await startPublicServer({
+        listener = await startPublicServer({
           host: config.publicAddr.host, port: config.publicAddr.port, publicUrl: config.publicUrl!, routes: publicRoutes, logger,
         });
-        cleanups.push(() => listener.close()); // before the admin API: Slack stops reaching us first
+        const started = listener;
+        cleanups.push(() => started.close()); // before the admin API: Slack stops reaching us first
       }
       const daemon = new Daemon(
         server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics, team.dailySummary, !options.database, keeper,
+        listener?.url,
       );
       const count = supervisor.statuses().length;
       logger.info({ workspaces: count, instance: instanceId, leases: keeper.heldCount }, 'flotilla started');

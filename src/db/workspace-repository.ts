@@ -17,6 +17,8 @@ export interface WorkspaceRecord {
   readonly botId: string | null;
   readonly enabled: boolean;
   readonly restartRequestedAt: Date | null;
+  /** Who installed the app by OAuth (a Slack user id); null for an operator's `workspace add`. */
+  readonly installedBy: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -44,6 +46,8 @@ export interface WorkspaceInput {
   readonly botUserId: string;
   /** Omitted (undefined) on an update keeps the stored value. */
   readonly botId?: string | null | undefined;
+  /** The installing user of an OAuth install. Omitted (undefined) on an update keeps the stored value. */
+  readonly installedBy?: string | null | undefined;
 }
 
 export interface WorkspaceRemoval {
@@ -211,6 +215,7 @@ export class WorkspaceRepository {
         bot_user_id: input.botUserId,
         bot_id: input.botId ?? null,
         connection_key: connectionKey(input.teamId, input.connection),
+        installed_by: input.installedBy ?? null,
       })
       .onConflict((oc) =>
         oc.column('team_id').doUpdateSet((eb) => ({
@@ -223,6 +228,7 @@ export class WorkspaceRepository {
           bot_user_id: eb.ref('excluded.bot_user_id'),
           bot_id: keepUnlessGiven(input.botId, eb.ref('excluded.bot_id'), eb.ref('workspaces.bot_id')),
           connection_key: eb.ref('excluded.connection_key'),
+          installed_by: keepUnlessGiven(input.installedBy, eb.ref('excluded.installed_by'), eb.ref('workspaces.installed_by')),
           updated_at: sql<Date>`now()`,
         })),
       )
@@ -307,6 +313,7 @@ export class WorkspaceRepository {
       botId: row.bot_id,
       enabled: row.enabled,
       restartRequestedAt: row.restart_requested_at,
+      installedBy: row.installed_by,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };

@@ -35,6 +35,7 @@ const GET_ROUTES: Readonly<Record<string, Route>> = {
   sockets: (slack, _body, q) => ({ open: slack.openSockets(filterFrom(q)), opens: slack.socketOpens(filterFrom(q)) }),
   pending: (slack) => ({ pending: slack.pendingDeliveries() }),
   views: (slack, _body, q) => slack.openViews(q.get('teamId') ?? undefined),
+  installations: (slack, _body, q) => slack.installations(q.get('teamId') ?? undefined),
 };
 
 /** Control routes that wait (a form submission resolves with the bot's ack). */
@@ -56,6 +57,7 @@ const POST_ROUTES: Readonly<Record<string, Route>> = {
   'actions/click': (slack, b) => slack.clickButton(b.teamId, b as never),
   'users/update': (slack, b) => slack.updateUser(b.teamId, b.userId, b.patch ?? {}),
   'triggers/expire': (slack) => slack.expireTriggers(),
+  'oauth/next-authorization': (slack, b) => slack.setNextAuthorization(b as never),
   'faults/fail-token': (slack, b) => slack.failToken(b.token, b.error ?? 'invalid_auth'),
   'faults/restore-token': (slack, b) => slack.restoreToken(b.token),
   'faults/rate-limit': (slack, b) => slack.rateLimit(b.method, b as never),

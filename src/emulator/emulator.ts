@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createControlHandler } from './control-api.js';
@@ -6,6 +6,7 @@ import { DIRECTORY_METHODS } from './directory-methods.js';
 import { TypedEmitter } from './emitter.js';
 import { Faults, type ConnectionsOpenScope } from './faults.js';
 import { Inbound, waitForPosted } from './inbound.js';
+import { OAuthServer } from './oauth.js';
 import { Interactions, type ButtonClickInput, type ViewSubmissionResult, type ViewSubmitInput } from './interactions.js';
 import { createRequestHandler, createUpgradeHandler, Tickets } from './routes.js';
 import { RtmServer } from './rtm.js';
@@ -13,8 +14,8 @@ import { SocketModeServer } from './socket-mode.js';
 import { SocketHub } from './sockets.js';
 import { EmulatorState } from './state.js';
 import type {
-  AckRecord, CallRecord, DisconnectReason, EditMessageInput, EmulatedApp, EmulatedWorkspace, EmulatorEvents,
-  EmulatorOptions, PostedFilter, PostedMessage, SlashCommandInput, SocketFilter, UserMessageInput,
+  AckRecord, AppInstallation, CallRecord, CreateAppOptions, DisconnectReason, EditMessageInput, EmulatedApp, EmulatedWorkspace, EmulatorEvents,
+  EmulatorOptions, NextAuthorization, PostedFilter, PostedMessage, SlashCommandInput, SocketFilter, UserMessageInput,
 } from './types.js';
 import { Triggers, Views, type OpenView } from './views.js';
 import { WebApi } from './web-api.js';
@@ -39,6 +40,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   readonly #triggers = new Triggers();
   readonly #views = new Views(this.#triggers);
   readonly #interactions: Interactions;
+  readonly #oauth: OAuthServer;
   #baseUrl = '';
   #stopped: Promise<void> | undefined;
 
@@ -50,30 +52,34 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
       onClose: (info) => this.emit('socket:close', info),
     });
     this.#socketMode = new SocketModeServer(this.#state, this.#hub, {
-      onReady: (appId) => this.#inbound.flush((teamId) => this.#state.teams.get(teamId)?.appId === appId),
+      onReady: (appId) => this.#inbound.flush((teamId, installed) => (installed ?? this.#state.teams.get(teamId)?.appId) === appId),
       onAck: (record) => this.emit('envelope:ack', record),
       onPosted: (message) => this.#recordPosted(message),
       onUnacked: (envelope) => this.#inbound.retryUnacked(envelope),
     }, { redeliverUnackedAfterMs: options.redeliverUnackedAfterMs ?? null, disconnectCloseDelayMs: closeDelayMs });
     this.#rtm = new RtmServer(this.#state, this.#hub, {
-      onReady: (readyTeamId) => this.#inbound.flush((teamId) => teamId === readyTeamId),
+      onReady: (readyTeamId) => this.#inbound.flush((teamId, installed) => installed === undefined && teamId === readyTeamId),
       onPosted: (message) => this.#recordPosted(message),
     }, closeDelayMs);
     this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl,
       (teamId, userId) => this.#triggers.issue(teamId, userId));
     this.#interactions = new Interactions(this.#state, this.#inbound, this.#views, this.#triggers);
     this.on('envelope:ack', (record) => this.#interactions.onAck(record));
+    this.#oauth = new OAuthServer(this.#state, (token) => this.#revoked.has(token) || this.#faults.tokenError(token) !== undefined);
     this.#webApi = new WebApi({
       state: this.#state,
       socketUrl: (ticket) => this.#tickets.issue(ticket, this.#baseUrl),
       posted: (message) => this.#recordPosted(message),
       revoke: (token) => this.#revoke(token),
-    }, this.#faults, { ...DIRECTORY_METHODS, ...this.#views.methods() });
+    }, this.#faults, { ...DIRECTORY_METHODS, ...this.#views.methods() }, {
+      'oauth.v2.access': (params, authorization) => this.#oauth.access(params, authorization),
+    });
     const parts = {
       state: this.#state, webApi: this.#webApi, inbound: this.#inbound, socketMode: this.#socketMode,
       rtm: this.#rtm, wss: this.#wss, takeTicket: (id: string) => this.#tickets.take(id),
       posted: (message: Omit<PostedMessage, 'at'>) => this.#recordPosted(message),
       control: createControlHandler(this),
+      authorize: (req: IncomingMessage, res: ServerResponse) => this.#oauth.authorize(req, res),
     };
     this.#server = createServer(createRequestHandler(parts));
     this.#server.on('upgrade', createUpgradeHandler(parts));
@@ -112,9 +118,24 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
 
   // ---- directory -------------------------------------------------------------------------
 
-  /** A new Slack app with its app-level token. */
-  createApp(options: { name?: string } = {}): EmulatedApp {
-    return this.#state.createApp(options.name);
+  /** A new Slack app with its app-level token; with `oauth`, a distributed app with a client id and secret (generated when not given). */
+  createApp(options: CreateAppOptions = {}): EmulatedApp {
+    return this.#state.createApp(options.name, options.oauth);
+  }
+
+  /** Origin of the emulator, e.g. `http://127.0.0.1:PORT` (Slack's `https://slack.com`): `/oauth/v2/authorize` lives there. */
+  get origin(): string {
+    return this.#baseUrl.replace(/\/$/, '');
+  }
+
+  /** What the next visit to `/oauth/v2/authorize` does: approve for a workspace (as `userId`, default its admin), or `{deny: true}`. */
+  setNextAuthorization(next: NextAuthorization): void {
+    this.#oauth.setNextAuthorization(next);
+  }
+
+  /** Apps installed into workspaces by OAuth (of one team, or all). */
+  installations(teamId?: string): AppInstallation[] {
+    return this.#oauth.installations(teamId);
   }
 
   /** A new workspace with a bot install, a default user, an admin and #general; a new app unless `app` is given. */

@@ -13,6 +13,8 @@ export interface ResponseTarget {
 
 interface StoredEvent {
   readonly teamId: string;
+  /** An app installed by OAuth that the event went to (default: the team's own app). */
+  readonly appId?: string;
   readonly callback: Record<string, unknown>;
   attempts: number;
 }
@@ -68,6 +70,11 @@ export class Inbound {
     if (mentions(input.text, team.botUserId)) {
       eventIds.push(this.sendEvent(teamId, { type: 'app_mention', ...common }).eventId);
     }
+    // Every other app installed in the team gets its own copy; app_mention only the mentioned one.
+    for (const { appId, botUserId } of this.state.installedApps(teamId)) {
+      eventIds.push(this.sendEvent(teamId, message, { appId }).eventId);
+      if (mentions(input.text, botUserId)) eventIds.push(this.sendEvent(teamId, { type: 'app_mention', ...common }, { appId }).eventId);
+    }
     return { ts, eventIds };
   }
 
@@ -91,13 +98,14 @@ export class Inbound {
   }
 
   /** Any raw event, wrapped in an `event_callback`. */
-  sendEvent(teamId: string, event: Record<string, unknown>, options: { eventId?: string } = {}): { envelopeId: string; eventId: string } {
-    const team = this.state.team(teamId);
+  sendEvent(teamId: string, event: Record<string, unknown>, options: { eventId?: string; appId?: string } = {}): { envelopeId: string; eventId: string } {
+    const team = this.state.teamAs(teamId, options.appId);
     const eventId = options.eventId ?? slackId('Ev');
     const callback = this.#callback(team, event, eventId);
-    this.#events.set(eventId, { teamId, callback, attempts: 0 });
+    const app = options.appId === undefined ? {} : { appId: options.appId };
+    this.#events.set(eventId, { teamId, callback, attempts: 0, ...app });
     const id = envelopeId();
-    this.#enqueue(teamId, () => this.#dispatch({ envelopeId: id, type: 'events_api', teamId, payload: callback, eventId }));
+    this.#enqueue(queueKey(teamId, options.appId), () => this.#dispatch({ envelopeId: id, type: 'events_api', teamId, payload: callback, eventId, ...app }));
     return { envelopeId: id, eventId };
   }
 
@@ -110,8 +118,9 @@ export class Inbound {
     const envelope: Envelope = {
       envelopeId: id, type: 'events_api', teamId: stored.teamId, payload: stored.callback, eventId,
       retryAttempt: stored.attempts, retryReason: options.retryReason ?? 'timeout',
+      ...(stored.appId === undefined ? {} : { appId: stored.appId }),
     };
-    this.#enqueue(envelope.teamId, () => this.#dispatch(envelope));
+    this.#enqueue(queueKey(envelope.teamId, stored.appId), () => this.#dispatch(envelope));
     return { envelopeId: id };
   }
 
@@ -160,12 +169,16 @@ export class Inbound {
     return this.#responseTargets.get(responseId);
   }
 
-  /** Retries, in order, the queued items of the teams that `isReady` says have a socket now. */
-  flush(isReady: (teamId: string) => boolean = () => true): void {
-    for (const [teamId, queue] of this.#pending) {
-      if (!isReady(teamId)) continue;
+  /**
+   * Retries, in order, the queued items of the teams that `isReady` says have a socket now
+   * (`appId` set for items of an app installed into the team by OAuth, which queue apart).
+   */
+  flush(isReady: (teamId: string, appId?: string) => boolean = () => true): void {
+    for (const [key, queue] of this.#pending) {
+      const [teamId, appId] = key.split('/') as [string, string | undefined];
+      if (!isReady(teamId, appId)) continue;
       while (queue.length > 0 && (queue[0] as () => boolean)()) queue.shift();
-      if (queue.length === 0) this.#pending.delete(teamId);
+      if (queue.length === 0) this.#pending.delete(key);
     }
   }
 
@@ -176,16 +189,16 @@ export class Inbound {
     return count;
   }
 
-  #enqueue(teamId: string, attempt: () => boolean): void {
-    const queue = this.#pending.get(teamId);
+  #enqueue(key: string, attempt: () => boolean): void {
+    const queue = this.#pending.get(key);
     if (queue) queue.push(attempt); // behind what already waits, to keep the order
-    else if (!attempt()) this.#pending.set(teamId, [attempt]);
+    else if (!attempt()) this.#pending.set(key, [attempt]);
   }
 
   #dispatch(envelope: Envelope): boolean {
     const viaSocketMode = this.socketMode.deliver(envelope);
     const event = envelope.payload['event'] as Record<string, unknown>;
-    const viaRtm = this.rtm.deliver(envelope.teamId, event);
+    const viaRtm = envelope.appId === undefined && this.rtm.deliver(envelope.teamId, event); // RTM sockets are the team's own bot's
     return viaSocketMode || viaRtm;
   }
 
@@ -198,6 +211,11 @@ export class Inbound {
       is_ext_shared_channel: false, event_context: `4-${randomBytes(16).toString('hex')}`,
     };
   }
+}
+
+/** The delivery queue of a team's own app (`T…`) or of an app installed into it by OAuth (`T…/A…`). */
+function queueKey(teamId: string, appId: string | undefined): string {
+  return appId === undefined ? teamId : `${teamId}/${appId}`;
 }
 
 /**

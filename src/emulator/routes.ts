@@ -21,9 +21,11 @@ export interface RouteParts {
   takeTicket(id: string): Ticket | undefined;
   posted(message: Omit<PostedMessage, 'at'>): void;
   control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  /** `GET /oauth/v2/authorize`: the install consent (see oauth.ts). */
+  authorize(req: IncomingMessage, res: ServerResponse): void;
 }
 
-/** `/api/<method>` → Web API, `/hooks/<id>` → response_url, `/_emulator/…` → control API. Never throws. */
+/** `/api/<method>` → Web API, `/hooks/<id>` → response_url, `/_emulator/…` → control API, `/oauth/v2/authorize` → install consent. Never throws. */
 export function createRequestHandler(parts: RouteParts): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
@@ -31,6 +33,7 @@ export function createRequestHandler(parts: RouteParts): (req: IncomingMessage, 
     if (path.startsWith('/api/')) work = parts.webApi.handle(req, res, decodeURIComponent(path.slice(5)));
     else if (path.startsWith('/hooks/')) work = handleResponseUrl(parts, req, res, path.slice(7));
     else if (path.startsWith('/_emulator/')) work = parts.control(req, res, path.slice(11));
+    else if (path === '/oauth/v2/authorize' && req.method === 'GET') work = Promise.resolve().then(() => parts.authorize(req, res));
     else work = Promise.resolve(sendJson(res, 404, { ok: false, error: 'not_found' }));
     work.catch((error: unknown) => sendJson(res, 500, { ok: false, error: String(error) }));
   };

@@ -15,6 +15,8 @@ export interface Envelope {
   readonly eventId?: string;
   readonly retryAttempt?: number;
   readonly retryReason?: string;
+  /** For an app installed into the team by OAuth: that app (default: the team's own app). */
+  readonly appId?: string;
 }
 
 /** What the Socket Mode server tells the emulator about. */
@@ -73,7 +75,7 @@ export class SocketModeServer {
 
   /** Sends `envelope` to one reachable socket of the team's app; false when there is none. */
   deliver(envelope: Envelope): boolean {
-    const appId = this.state.team(envelope.teamId).appId;
+    const appId = envelope.appId ?? this.state.team(envelope.teamId).appId;
     const sockets = this.hub.reachable({ appId, kind: 'socket-mode' });
     if (sockets.length === 0) return false;
     const socket = sockets[this.#roundRobin++ % sockets.length] as LiveSocket;

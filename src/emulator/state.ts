@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EmulatedApp, EmulatedWorkspace, PostedFilter, PostedMessage } from './types.js';
+import type { AppInstallation, CreateAppOptions, EmulatedApp, EmulatedWorkspace, PostedFilter, PostedMessage } from './types.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -71,6 +71,8 @@ export class EmulatorState {
   readonly tokens = new Map<string, TokenOwner>();
   readonly messages = new Map<string, StoredMessage>();
   readonly postedLog: PostedMessage[] = [];
+  /** OAuth installs of apps into workspaces other than the workspace's own app, by `appId/teamId`. */
+  readonly installations = new Map<string, AppInstallation>();
   #lastTsMicros = 0;
 
   /** A new unique, increasing message ts (`seconds.micros`). */
@@ -81,10 +83,17 @@ export class EmulatorState {
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
 
-  createApp(name?: string): EmulatedApp {
+  createApp(name?: string, oauth?: CreateAppOptions['oauth']): EmulatedApp {
     const appId = slackId('A');
     const appToken = `xapp-1-${appId}-${digits(13)}-${randomBytes(32).toString('hex')}`;
-    const app: EmulatedApp = { appId, appToken, name: name ?? `app-${appId.slice(1, 5).toLowerCase()}` };
+    const app: EmulatedApp = {
+      appId, appToken, name: name ?? `app-${appId.slice(1, 5).toLowerCase()}`,
+      ...(oauth === undefined ? {} : { oauth: {
+        clientId: oauth.clientId ?? `${digits(10)}.${digits(13)}`,
+        clientSecret: oauth.clientSecret ?? randomBytes(16).toString('hex'),
+        redirectUris: [...(oauth.redirectUris ?? [])],
+      } }),
+    };
     this.apps.set(appId, app);
     this.tokens.set(appToken, { kind: 'app', appId });
     return app;
@@ -109,6 +118,52 @@ export class EmulatorState {
     this.teams.set(teamId, workspace);
     this.tokens.set(botToken, { kind: 'bot', teamId, appId: app.appId });
     return workspace;
+  }
+
+  /**
+   * Installs `appId` into `teamId` (by OAuth) as `userId`: a new bot user and bot token the first
+   * time; a reinstall keeps the bot user and its token (adding scopes, recording the installer),
+   * unless that token is dead (`isDead`: revoked or uninstalled), when a new token is issued.
+   */
+  install(appId: string, teamId: string, userId: string, scopes: readonly string[], isDead: (token: string) => boolean): AppInstallation {
+    const app = this.apps.get(appId);
+    if (app === undefined) throw new Error(`emulator: unknown app ${appId}`);
+    const team = this.team(teamId);
+    if (team.appId === appId) {
+      const own: AppInstallation = { appId, teamId, botToken: team.botToken, botUserId: team.botUserId, botId: team.botId, installedBy: userId, scopes };
+      return own;
+    }
+    const key = `${appId}/${teamId}`;
+    const before = this.installations.get(key);
+    const botToken = before !== undefined && !isDead(before.botToken) ? before.botToken : `xoxb-${digits(12)}-${digits(13)}-${randomBytes(12).toString('hex')}`;
+    const installation: AppInstallation = {
+      appId, teamId, botToken,
+      botUserId: before?.botUserId ?? this.createUser(teamId, { name: app.name, isBot: true }).id,
+      botId: before?.botId ?? slackId('B'),
+      installedBy: userId,
+      scopes: [...new Set([...(before?.scopes ?? []), ...scopes])],
+    };
+    this.installations.set(key, installation);
+    this.tokens.set(botToken, { kind: 'bot', teamId, appId });
+    return installation;
+  }
+
+  /** The apps installed into `teamId` by OAuth (beyond its own app). */
+  installedApps(teamId: string): AppInstallation[] {
+    return [...this.installations.values()].filter((installation) => installation.teamId === teamId);
+  }
+
+  /**
+   * The workspace as `appId` sees it: its own record for its own app; for an app installed by
+   * OAuth, the same team with that app's bot user, bot token and ids.
+   */
+  teamAs(teamId: string, appId: string | undefined): EmulatedWorkspace {
+    const team = this.team(teamId);
+    if (appId === undefined || appId === team.appId) return team;
+    const installation = this.installations.get(`${appId}/${teamId}`);
+    const app = this.apps.get(appId);
+    if (installation === undefined || app === undefined) throw new Error(`emulator: app ${appId} is not installed in ${teamId}`);
+    return { ...team, appId, appToken: app.appToken, botToken: installation.botToken, botUserId: installation.botUserId, botId: installation.botId };
   }
 
   createUser(teamId: string, options: { name?: string; isAdmin?: boolean; isOwner?: boolean; isBot?: boolean }): UserRecord {

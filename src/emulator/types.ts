@@ -22,7 +22,39 @@ export interface EmulatedApp {
   readonly appId: string;
   readonly appToken: string;
   readonly name: string;
+  /** A distributed app's OAuth client: set when created with `oauth`. */
+  readonly oauth?: EmulatedOAuthClient;
 }
+
+/** A distributed app's OAuth client (Basic Information → App Credentials, and its Redirect URLs). */
+export interface EmulatedOAuthClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Configured Redirect URLs; a `redirect_uri` must equal one or lie under one (same origin, path below). */
+  readonly redirectUris: readonly string[];
+}
+
+/** Options of `createApp`. */
+export interface CreateAppOptions {
+  readonly name?: string;
+  /** Makes it a distributed app with OAuth credentials (generated when omitted). */
+  readonly oauth?: { readonly clientId?: string; readonly clientSecret?: string; readonly redirectUris?: readonly string[] };
+}
+
+/** One installation of an app into a workspace other than the workspace's own app (by OAuth). */
+export interface AppInstallation {
+  readonly appId: string;
+  readonly teamId: string;
+  readonly botToken: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  /** The user who approved the (latest) install. */
+  readonly installedBy: string;
+  readonly scopes: readonly string[];
+}
+
+/** What the next visit to `/oauth/v2/authorize` does: approve for that team (as `userId`, default its admin), or deny. */
+export type NextAuthorization = { readonly teamId: string; readonly userId?: string } | { readonly deny: true };
 
 /** An emulated workspace with its bot install and a few members. */
 export interface EmulatedWorkspace {

@@ -52,6 +52,9 @@ function kindOf(token: string, owner: TokenOwner | undefined): TokenKind {
   return token === '' ? 'none' : 'bot';
 }
 
+/** A Web API method called without a token (`oauth.v2.access`): it gets the parameters and the raw Authorization header. */
+export type TokenlessMethod = (params: Record<string, unknown>, authorization: string | undefined) => Record<string, unknown>;
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
@@ -70,6 +73,8 @@ export class WebApi {
     private readonly faults: Faults,
     /** Methods kept in their own files (views, directory), by name. */
     private readonly extraMethods: Readonly<Record<string, MethodSpec>> = {},
+    /** Methods that take no token (client credentials instead), by name. */
+    private readonly tokenless: Readonly<Record<string, TokenlessMethod>> = {},
   ) {}
 
   /** Answers one request for `method`. Never throws. */
@@ -90,7 +95,7 @@ export class WebApi {
     this.calls.push(record);
     const latencyMs = this.faults.latencyMs(method);
     if (latencyMs > 0) await delay(latencyMs);
-    const answer = this.#answer(method, params, token, owner);
+    const answer = this.#answer(method, params, token, owner, req.headers.authorization);
     record.status = answer.status;
     if (answer.body['ok'] !== true && typeof answer.body['error'] === 'string') record.error = answer.body['error'];
     sendJson(res, answer.status, answer.body, answer.headers);
@@ -101,13 +106,16 @@ export class WebApi {
     return method === undefined ? [...this.calls] : this.calls.filter((c) => c.method === method);
   }
 
-  #answer(method: string, params: Record<string, unknown>, token: string, owner: TokenOwner | undefined):
+  #answer(method: string, params: Record<string, unknown>, token: string, owner: TokenOwner | undefined, authorization?: string):
     { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
     const spec = METHODS[method] ?? this.extraMethods[method];
-    if (spec === undefined) return { status: 200, body: { ok: false, error: 'unknown_method' } };
+    const tokenless = this.tokenless[method];
+    if (spec === undefined && tokenless === undefined) return { status: 200, body: { ok: false, error: 'unknown_method' } };
     const verdict = this.faults.verdict(method);
     if (verdict?.kind === 'rate_limited') return rateLimited(verdict.retryAfterSec);
     if (verdict?.kind === 'error') return { status: verdict.status, body: { ok: false, error: verdict.error } };
+    if (tokenless !== undefined) return { status: 200, body: tokenless(params, authorization) };
+    if (spec === undefined) return { status: 200, body: { ok: false, error: 'unknown_method' } };
     if (token === '') return { status: 200, body: { ok: false, error: 'not_authed' } };
     if (owner === undefined) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     const dead = this.faults.tokenError(token);

@@ -62,7 +62,7 @@ export function jsonObject(value: unknown): Record<string, unknown> | undefined 
 
 export function teamOf(deps: MethodDeps, ctx: CallContext): EmulatedWorkspace {
   if (ctx.owner.kind !== 'bot') throw new Error('emulator: bot method called with an app token');
-  return deps.state.team(ctx.owner.teamId);
+  return deps.state.teamAs(ctx.owner.teamId, ctx.owner.appId); // an OAuth-installed app's bot sees the team as itself
 }
 
 /** The UTC offset of an IANA zone in seconds, now. */

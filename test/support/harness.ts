@@ -31,7 +31,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly extraCommands?: readonly CommandDefinition<unknown>[];
-  readonly env?: Record<string, string>;
+  /** Extra environment; a function gets the emulator first (e.g. to configure an app it created). */
+  readonly env?: Record<string, string> | ((slack: SlackEmulator) => Record<string, string>);
   readonly pingTimeoutMs?: number;
   /**
    * `test` (default): a fresh database on the run's test server (DATABASE_URL set).
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   readonly embedded?: DaemonOptions['embedded'];
   /** The daemons' clock (commands and the daily summary); default the system's. */
   readonly now?: () => Date;
+  /** The daemon's log level (default `debug`; `trace` for secret greps over everything it can write). */
+  readonly logLevel?: 'debug' | 'trace';
 }
 
 /** The daemon against a fresh emulator and a fresh database (the run's test server, or its own embedded one). */
@@ -65,9 +68,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: 'debug',
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0', // every daemon has an admin server: never a fixed port in tests
     ...(options.database === 'embedded' ? {} : { DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url }),
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(slack) : options.env),
   });
-  const logger = createLogger({ level: 'debug', destination });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', destination });
   const startDaemon = (extra: { instanceId?: string; database?: Daemon['db'] } = {}): Promise<Daemon> => Daemon.start({
     config, logger, extraCommands: options.extraCommands ?? [], pingTimeoutMs: options.pingTimeoutMs ?? 1_500,
     ...(options.embedded ? { embedded: options.embedded } : {}),
