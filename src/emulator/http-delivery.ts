@@ -145,11 +145,11 @@ export class HttpDelivery {
     const controller = new AbortController();
     this.#controllers.add(controller);
     let isSettled = false;
-    const fail = (reason: HttpRetryReason): void => {
+    const fail = (reason: HttpRetryReason, isRetried = true): void => {
       if (isSettled) return;
       isSettled = true;
       record.failure = reason;
-      this.#retry(envelope, reason);
+      if (isRetried) this.#retry(envelope, reason);
     };
     const timeout = this.#later(() => fail('http_timeout'), this.options.timeoutMs);
     const giveUp = setTimeout(() => controller.abort(), GIVE_UP_MS);
@@ -159,8 +159,7 @@ export class HttpDelivery {
       if (isSettled) return; // answered too late: Slack has moved on
       record.status = response.status;
       if (response.status < 200 || response.status > 299) {
-        if (response.headers.get('x-slack-no-retry') === '1') isSettled = true;
-        fail('http_error');
+        fail('http_error', response.headers.get('x-slack-no-retry') !== '1');
         return;
       }
       isSettled = true;
