@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
+import { defineCommand } from '../../src/commands/index.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/until.js';
@@ -24,6 +25,16 @@ async function post(url: string, body: string, headers: Record<string, string>):
 function sign(body: string, secret = SIGNING_SECRET, ts = Math.floor(Date.now() / 1000)): Record<string, string> {
   return { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}` };
 }
+
+/** `slow`: answers only when the test releases it (after Slack's 3 s are over, the answer must go to response_url). */
+let releaseSlow: (() => void) | undefined;
+const slowCommand = defineCommand({
+  name: 'slow', usage: 'slow', summary: 'Answer when the test says so (tests).',
+  async run({ reply }) {
+    await new Promise<void>((resolve) => { releaseSlow = resolve; });
+    await reply('the slow answer');
+  },
+});
 
 describe('HTTP events (POST /slack/events) against the emulator', () => {
   let h: Harness;
@@ -50,7 +61,7 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness({ now: () => NOW, env: { FLOTILLA_PUBLIC_ADDR: '127.0.0.1:0', SLACK_SIGNING_SECRET: SIGNING_SECRET } });
+    h = await startHarness({ now: () => NOW, extraCommands: [slowCommand], env: { FLOTILLA_PUBLIC_ADDR: '127.0.0.1:0', SLACK_SIGNING_SECRET: SIGNING_SECRET } });
     url = publicUrlOf(h);
     team = await httpTeam('Http Acme');
   });
@@ -128,6 +139,20 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'ping' });
     const answer = await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.method === 'ack_payload' && m.text === 'pong', 10_000);
     expect(answer).toMatchObject({ responseType: 'ephemeral', user: team.userId });
+  });
+
+  it('answers a slow slash command through response_url once the HTTP response went out empty', async () => {
+    const { envelopeId, responseUrl } = h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'slow' });
+    await until(() => h.slack.acks().some((a) => a.envelopeId === envelopeId && a.ackedAt !== null), 10_000, 'the empty answer');
+    const ack = h.slack.acks().find((a) => a.envelopeId === envelopeId)!;
+    expect(ack).toMatchObject({ transport: 'http', status: 200 });
+    expect(ack.payload).toBeUndefined();
+    expect(ack.ackedAt! - ack.sentAt).toBeLessThan(3_000);
+    releaseSlow!();
+    const answer = await h.slack.waitForPosted((m) => m.method === 'response_url' && m.text === 'the slow answer', 10_000);
+    expect(answer).toMatchObject({ teamId: team.teamId, user: team.userId });
+    expect(responseUrl).toContain('/hooks/');
+    expect(h.slack.posted({ method: 'ack_payload' }).filter((m) => m.text === 'the slow answer')).toHaveLength(0);
   });
 
   it('runs the leave form over HTTP: /flotilla leave opens it, a bad submission is answered in the body, a good one is stored', async () => {
