@@ -177,6 +177,32 @@ describe('emulator: events, commands and interactivity over HTTP (Request URL)',
   });
 });
 
+describe('emulator control API: Request URLs and uninstall', () => {
+  it('sets a Request URL, verifies it, uninstalls and revokes through /_emulator/', async () => {
+    const slack = await SlackEmulator.start({ serverPingIntervalMs: 0 });
+    const app = await startApp();
+    const control = async (route: string, body: unknown): Promise<Record<string, unknown>> =>
+      fetch(`${slack.controlUrl}${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+        .then((r) => r.json() as Promise<Record<string, unknown>>);
+    try {
+      const team = slack.createWorkspace();
+      app.answer.current = (request, res) => res.end((JSON.parse(request.body) as { challenge?: string }).challenge ?? '');
+      expect(await control('apps/request-url', { appId: team.appId, url: app.url, signingSecret: SECRET })).toEqual({ ok: true });
+      expect(await control('apps/verify-url', { appId: team.appId })).toMatchObject({ isVerified: true });
+      expect(await control('tokens/revoke', { teamId: team.teamId, bot: false, users: [team.userId] })).toMatchObject({ eventId: expect.any(String) });
+      expect(await control('uninstall', { teamId: team.teamId })).toMatchObject({ eventId: expect.any(String) });
+      await until(() => app.requests.length === 3, 'the two events');
+      expect(app.requests.slice(1).map((r) => (JSON.parse(r.body) as { event: unknown }).event))
+        .toEqual([{ type: 'tokens_revoked', tokens: { oauth: [team.userId], bot: [] } }, { type: 'app_uninstalled' }]);
+      expect(await control('apps/request-url', { appId: team.appId })).toEqual({ ok: true });
+      expect(await control('apps/request-url', { appId: 'A0NOSUCHAPP', url: app.url, signingSecret: SECRET })).toMatchObject({ ok: false, error: expect.stringMatching(/unknown app/) });
+    } finally {
+      await slack.stop();
+      await app.close();
+    }
+  });
+});
+
 describe('emulator: uninstall events over Socket Mode', () => {
   it('revokeTokens sends tokens_revoked naming the bot (and user tokens) over the app\'s socket', async () => {
     const slack = await SlackEmulator.start({ serverPingIntervalMs: 0 });
