@@ -69,6 +69,8 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
 
   it('workspace add --transport http: no socket, connected after auth.test, listed as http, and a mention answered over HTTP', async () => {
     expect(h.daemon.supervisor.worker(team.teamId)?.status()).toMatchObject({ transport: 'http', state: 'connected' });
+    const listed = (await h.daemon.workspaces.list()).find((w) => w.teamId === team.teamId);
+    expect(listed).toMatchObject({ transport: 'http', state: 'connected', owner: h.daemon.instanceId, connectedSince: expect.any(String) });
     expect(h.slack.openSockets({ appId: team.appId })).toBe(0);
     expect(h.slack.calls('apps.connections.open').filter((c) => c.teamId === team.teamId)).toHaveLength(0);
     const { eventIds } = mention(team, 'ping');
