@@ -119,9 +119,12 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     expect(h.logs.join('\n')).not.toContain(SIGNING_SECRET);
   });
 
-  it('a signed but unreadable request gets 400', async () => {
+  it('a signed but unreadable request gets 400; a signed ssl_check gets 200', async () => {
     const body = '{"type":"event_callback",';
     expect((await post(url, body, { 'content-type': 'application/json', ...sign(body) })).status).toBe(400);
+    const check = 'ssl_check=1&token=emulator-verification-token';
+    expect((await post(url, check, { 'content-type': 'application/x-www-form-urlencoded', ...sign(check) })).status).toBe(200);
+    expect((await post(url, check, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401);
   });
 
   it('deduplicates a redelivery carrying X-Slack-Retry-Num: answered once', async () => {
