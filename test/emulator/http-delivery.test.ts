@@ -94,6 +94,16 @@ describe('emulator: events, commands and interactivity over HTTP (Request URL)',
     await until(() => slack.acks().some((a) => a.retryAttempt === 1 && a.ackedAt !== null), 'the retry acked');
   });
 
+  it('sends what waited for a socket once the app gets a Request URL', async () => {
+    const later = slack.createWorkspace({ name: 'Queued' });
+    const { eventId } = slack.sendEvent(later.teamId, { type: 'reaction_added' });
+    expect(slack.pendingDeliveries()).toBe(1);
+    slack.setRequestUrl(later.appId, { url: app.url, signingSecret: SECRET });
+    await until(() => app.requests.length === 1, 'the queued event');
+    expect(JSON.parse(app.requests[0]!.body)).toMatchObject({ event_id: eventId, team_id: later.teamId });
+    expect(slack.pendingDeliveries()).toBe(0);
+  });
+
   it('does not retry when the app answers X-Slack-No-Retry: 1', async () => {
     app.answer.current = (_request, res) => res.writeHead(503, { 'x-slack-no-retry': '1' }).end();
     slack.sendEvent(team.teamId, { type: 'reaction_added' });
