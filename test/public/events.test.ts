@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { defineCommand } from '../../src/commands/index.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
+import { buttons } from '../commands/people.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/until.js';
 
@@ -160,7 +161,7 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     expect(h.slack.posted({ method: 'ack_payload' }).filter((m) => m.text === 'the slow answer')).toHaveLength(0);
   });
 
-  it('runs the leave form over HTTP: /flotilla leave opens it, a bad submission is answered in the body, a good one is stored', async () => {
+  it('runs the leave form over HTTP: /flotilla leave opens it, a bad submission is answered in the body, a good one is stored, Approve decides', async () => {
     h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'leave' });
     await until(() => h.slack.openViews(team.teamId).some((v) => v.userId === team.userId), 10_000, 'the form to open');
     expect(h.slack.openViews(team.teamId)[0]?.view).toMatchObject({ callback_id: 'leave_request', title: { text: 'Apply for leave' } });
@@ -173,7 +174,15 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text.startsWith('Leave request #1: sick'), 10_000);
     const rows = await h.daemon.db.kysely.selectFrom('leave_requests').select(['number', 'status']).where('team_id', '=', team.teamId).execute();
     expect(rows).toEqual([{ number: 1, status: 'pending' }]);
-    expect(h.slack.acks().filter((a) => a.type === 'interactive').every((a) => a.transport === 'http' && a.status === 200)).toBe(true);
+    // The approver's Approve button, clicked: a block_actions payload over HTTP.
+    await until(() => h.slack.posted({ teamId: team.teamId }).some((m) => buttons(m).includes('leave_approve')), 10_000, 'the approver\'s note');
+    const note = h.slack.posted({ teamId: team.teamId }).find((m) => buttons(m).includes('leave_approve'))!;
+    h.slack.clickButton(team.teamId, { user: team.adminUserId, channel: note.channel, ts: note.ts, actionId: 'leave_approve' });
+    await until(async () => (await h.daemon.db.kysely.selectFrom('leave_requests').select('status').where('team_id', '=', team.teamId).executeTakeFirst())?.status === 'approved', 10_000, 'approved');
+    await until(() => h.slack.posted({ teamId: team.teamId, method: 'chat.update' }).some((m) => m.ts === note.ts && buttons(m).length === 0), 10_000, 'the note loses its buttons');
+    const interactive = h.slack.acks().filter((a) => a.type === 'interactive' && a.teamId === team.teamId);
+    expect(interactive).toHaveLength(3); // two submissions and one click
+    expect(interactive.every((a) => a.transport === 'http' && a.status === 200 && a.ackedAt !== null)).toBe(true);
   });
 
   it('answers 200 to an event for a team not installed here, drops it and counts it', async () => {
