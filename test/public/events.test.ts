@@ -80,6 +80,16 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     expect(h.slack.acks().find((a) => a.eventId === eventIds[0])).toMatchObject({ transport: 'http', status: 200 });
   });
 
+  it('workspace restart of an http workspace checks its token again and counts a restart', async () => {
+    const authTests = h.slack.calls('auth.test').filter((c) => c.teamId === team.teamId).length;
+    expect(await h.daemon.workspaces.restart(team.teamId)).toBe(1);
+    await until(() => h.restarts(team.teamId) === 1 && h.state(team.teamId) === 'connected', 10_000, 'restarted');
+    expect(h.slack.calls('auth.test').filter((c) => c.teamId === team.teamId).length).toBe(authTests + 1);
+    expect(h.daemon.supervisor.worker(team.teamId)?.restartHistory).toEqual([expect.objectContaining({ reason: 'operator' })]);
+    mention(team, 'ping');
+    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === 2, 10_000, 'still answering');
+  });
+
   it('answers url_verification with its challenge', async () => {
     const verified = await h.slack.verifyRequestUrl(team.appId);
     expect(verified.isVerified).toBe(true);
@@ -134,8 +144,9 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     for (const eventId of eventIds) h.slack.redeliver(eventId);
     await until(() => h.slack.acks().filter((a) => eventIds.includes(a.eventId ?? '') && a.retryAttempt === 1 && a.ackedAt !== null).length === 2, 10_000, 'the retries acked');
     // A later request is answered: by then a second answer to the retried one would have come.
+    const pongs = h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length;
     mention(team, 'ping');
-    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === 2, 10_000, 'the second pong');
+    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === pongs + 1, 10_000, 'one more pong');
     expect(h.slack.posted({ teamId: team.teamId }).filter((m) => m.text.includes('retried once'))).toHaveLength(1);
     const tasks = await h.daemon.db.kysely.selectFrom('tasks').select('title').where('team_id', '=', team.teamId).where('title', 'like', '%retried once%').execute();
     expect(tasks).toHaveLength(1);
