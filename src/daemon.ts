@@ -25,6 +25,7 @@ import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
+import { HttpInbox } from './fleet/http-inbox.js';
 import { LeaseKeeper, leaseTimings } from './fleet/lease-keeper.js';
 import { LEASES_CHANNEL } from './fleet/lease-store.js';
 import { Pacer } from './fleet/pacer.js';
@@ -37,6 +38,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
+import { eventRoutes } from './public/events.js';
 import { installRoutes } from './public/install.js';
 import { startPublicServer, type PublicRoutes, type PublicServer } from './public/server.js';
 import { People } from './slack/people.js';
@@ -238,6 +240,14 @@ export class Daemon {
           },
           logger,
         }));
+      }
+      if (config.signingSecret) {
+        const inbox = new HttpInbox({
+          workerOf: (teamId) => supervisor.worker(teamId),
+          isInstalled: async (teamId) => (await repo.get(teamId))?.enabled === true,
+          reconcile: () => void supervisor.reconcile(),
+        });
+        publicRoutes.push(eventRoutes({ signingSecret: config.signingSecret, sink: inbox, events, logger }));
       }
       if (config.publicAddr) {
         listener = await startPublicServer({

@@ -5,6 +5,7 @@ import { createControlHandler } from './control-api.js';
 import { DIRECTORY_METHODS } from './directory-methods.js';
 import { TypedEmitter } from './emitter.js';
 import { Faults, type ConnectionsOpenScope } from './faults.js';
+import { HttpDelivery, type RequestUrlConfig, type UrlVerification } from './http-delivery.js';
 import { Inbound, waitForPosted } from './inbound.js';
 import { OAuthServer } from './oauth.js';
 import { Interactions, type ButtonClickInput, type ViewSubmissionResult, type ViewSubmitInput } from './interactions.js';
@@ -41,6 +42,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   readonly #views = new Views(this.#triggers);
   readonly #interactions: Interactions;
   readonly #oauth: OAuthServer;
+  readonly #http: HttpDelivery;
   #baseUrl = '';
   #stopped: Promise<void> | undefined;
 
@@ -61,8 +63,13 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
       onReady: (readyTeamId) => this.#inbound.flush((teamId, installed) => installed === undefined && teamId === readyTeamId),
       onPosted: (message) => this.#recordPosted(message),
     }, closeDelayMs);
+    this.#http = new HttpDelivery(this.#state, {
+      onAck: (record) => this.emit('envelope:ack', record),
+      onPosted: (message) => this.#recordPosted(message),
+      onFailed: (envelope, reason, delayMs) => this.#inbound.retryFailed(envelope, reason, delayMs),
+    }, { timeoutMs: options.httpTimeoutMs ?? 3_000, retryDelayScale: options.httpRetryDelayScale ?? 1 });
     this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl,
-      (teamId, userId) => this.#triggers.issue(teamId, userId));
+      (teamId, userId) => this.#triggers.issue(teamId, userId), this.#http);
     this.#interactions = new Interactions(this.#state, this.#inbound, this.#views, this.#triggers);
     this.on('envelope:ack', (record) => this.#interactions.onAck(record));
     this.#oauth = new OAuthServer(this.#state, (token) => this.#revoked.has(token) || this.#faults.tokenError(token) !== undefined);
@@ -106,6 +113,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#socketMode.stop();
+      this.#http.stop();
       this.#interactions.stop();
       this.#hub.closeAll();
       this.#wss.close();
@@ -136,6 +144,45 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   /** Apps installed into workspaces by OAuth (of one team, or all). */
   installations(teamId?: string): AppInstallation[] {
     return this.#oauth.installations(teamId);
+  }
+
+  /**
+   * Gives an app a Request URL (or with null takes it away): its events, slash commands and
+   * interactivity are then POSTed there, signed with `signingSecret`, instead of over Socket Mode.
+   */
+  setRequestUrl(appId: string, config: RequestUrlConfig | null): void {
+    this.#http.setRequestUrl(appId, config);
+    // What waited for a socket of this app goes to the Request URL now.
+    if (config !== null) this.#inbound.flush((teamId) => this.#state.teams.get(teamId)?.appId === appId);
+  }
+
+  /** Sends Slack's `url_verification` to the app's Request URL; resolves with whether the challenge came back. */
+  verifyRequestUrl(appId: string): Promise<UrlVerification> {
+    return this.#http.verifyRequestUrl(appId);
+  }
+
+  /**
+   * The app is uninstalled from `teamId`: its bot token there is revoked (`token_revoked`), then
+   * `app_uninstalled` is sent over the app's transport (Socket Mode or its Request URL).
+   */
+  uninstallApp(teamId: string, appId?: string): { envelopeId: string; eventId: string } {
+    const team = this.#state.team(teamId);
+    if (appId !== undefined && team.appId !== appId) throw new Error(`emulator: app ${appId} is not installed in ${teamId}`);
+    this.#revoke(team.botToken);
+    return this.#inbound.sendEvent(teamId, { type: 'app_uninstalled' });
+  }
+
+  /**
+   * Revokes the app's tokens in `teamId` and sends `tokens_revoked` with
+   * `tokens: {oauth: [user ids], bot: [bot user id]}`: the bot's (unless `bot: false`)
+   * and the user tokens of `users` (which the emulator does not issue: they are only named).
+   */
+  revokeTokens(teamId: string, options: { bot?: boolean; users?: readonly string[] } = {}): { envelopeId: string; eventId: string } {
+    const team = this.#state.team(teamId);
+    const isBot = options.bot ?? true;
+    if (isBot) this.#revoke(team.botToken);
+    const tokens = { oauth: [...(options.users ?? [])], bot: isBot ? [team.botUserId] : [] };
+    return this.#inbound.sendEvent(teamId, { type: 'tokens_revoked', tokens });
   }
 
   /** A new workspace with a bot install, a default user, an admin and #general; a new app unless `app` is given. */
@@ -239,9 +286,9 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
     return waitForPosted(this.#state.postedLog, (listener) => this.on('posted', listener), predicate, timeoutMs);
   }
 
-  /** Every envelope sent over Socket Mode and whether/when it was acked. */
+  /** Every envelope sent over Socket Mode or to a Request URL, and whether/when it was acked. */
   acks(): AckRecord[] {
-    return this.#socketMode.acks();
+    return [...this.#socketMode.acks(), ...this.#http.acks()].sort((a, b) => a.sentAt - b.sentAt);
   }
 
   /** Every Web API call received (optionally of one method), oldest first. */

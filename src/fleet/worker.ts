@@ -1,4 +1,4 @@
-import { sleep, withTimeout } from '../lib/abort.js';
+import { aborted, sleep, withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -61,6 +61,14 @@ export interface WorkerDeps {
 interface AuthTest { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string }
 const DRAIN_EVENTS = new Set(['tokens_revoked', 'app_uninstalled']);
 
+/** `app_uninstalled` always concerns the bot; `tokens_revoked` only when its `tokens.bot` names the bot's user (not just user tokens). */
+function namesThisBot(envelope: InboundEnvelope, botUserId: string): boolean {
+  const event = envelope.kind === 'event' ? envelope.event as { type?: unknown; tokens?: { bot?: unknown } } | null : null;
+  if (event?.type !== 'tokens_revoked') return true;
+  const bots = event.tokens?.bot;
+  return Array.isArray(bots) && bots.includes(botUserId);
+}
+
 /**
  * Owns one workspace's runtime: its identity (`auth.test`, retried with
  * backoff), its own WebClient (a 429 never pauses another team), its place on
@@ -90,6 +98,8 @@ export class Worker implements ConnectionMember {
   #lastError: string | null = null;
   #isDraining = false;
   #hasConnected = false;
+  /** HTTP workers: aborted by `restart()` to check the token again. */
+  #recheck = new AbortController();
 
   constructor(readonly spec: WorkspaceSpec, private readonly deps: WorkerDeps) {
     this.teamId = spec.teamId;
@@ -143,9 +153,10 @@ export class Worker implements ConnectionMember {
     await this.#done;
   }
 
-  /** Drops the socket and opens a fresh one now. */
+  /** Drops the socket and opens a fresh one now (HTTP, with no socket: checks the token again with `auth.test`). */
   restart(): void {
-    this.deps.pool.reconnect(this.spec);
+    if (this.spec.connection.transport === 'http') this.#recheck.abort('operator');
+    else this.deps.pool.reconnect(this.spec);
   }
 
   status(): WorkerStatus {
@@ -184,11 +195,12 @@ export class Worker implements ConnectionMember {
     this.#state.move(status.state);
   }
 
-  onEnvelope(envelope: InboundEnvelope): void {
+  /** Takes one envelope; false (and not acked) when this worker is starting or stopping. */
+  onEnvelope(envelope: InboundEnvelope): boolean {
     if (this.#isDraining || !this.#identity) {
       // Not acked: Slack redelivers it to a live socket (another replica, or us after restart).
       this.deps.events.emit('event:dropped', this.teamId, 'draining');
-      return;
+      return false;
     }
     const receivedAt = performance.now();
     // Slash commands and interactions ack with their answer (inbound.ts); everything else at once.
@@ -197,7 +209,10 @@ export class Worker implements ConnectionMember {
     const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
     this.#ring.record(this.#lastEventAt, type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
     this.deps.events.emit('event:received', this.teamId, type);
-    if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
+    if (DRAIN_EVENTS.has(type)) {
+      if (namesThisBot(envelope, this.#identity.botUserId)) this.#track(this.#confirmAndRemove(type));
+      return true;
+    }
     this.#inbound ??= {
       teamId: this.teamId, identity: this.#identity, caller: this.#slack, slack: slackApiFor(this.#slack),
       handler: this.deps.handler, recent: this.#recent, ledger: this.deps.ledger, events: this.deps.events,
@@ -205,6 +220,7 @@ export class Worker implements ConnectionMember {
       onTokenDead: (slackError) => void this.#confirmAndRemove(slackError),
     };
     this.#track(handleEnvelope(envelope, this.#inbound));
+    return true;
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -212,13 +228,36 @@ export class Worker implements ConnectionMember {
     const identity = await this.#authenticate(signal);
     if (identity) {
       this.#identity = identity;
-      this.deps.pool.attach(this.spec, this);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      await this.deps.pool.detach(this.spec, this.teamId);
+      if (this.spec.connection.transport === 'http') {
+        await this.#serveHttp(signal);
+      } else {
+        this.deps.pool.attach(this.spec, this);
+        await aborted(signal);
+        await this.deps.pool.detach(this.spec, this.teamId);
+      }
     }
     if (this.#state.value !== 'removed') {
       this.#state.move('stopping');
       this.#state.move('stopped');
+    }
+  }
+
+  /**
+   * HTTP events come to the public listener, which hands them to `onEnvelope`:
+   * no socket to open, so the worker is connected once its token answers
+   * `auth.test`, and a restart checks the token again (counted as a restart).
+   */
+  async #serveHttp(signal: AbortSignal): Promise<void> {
+    this.onStatus({ state: 'connected' });
+    while (!signal.aborted) {
+      this.#recheck = new AbortController();
+      await Promise.race([aborted(signal), aborted(this.#recheck.signal)]);
+      if (signal.aborted) return;
+      this.onStatus({ state: 'connecting', reason: 'operator' });
+      const identity = await this.#authenticate(signal);
+      if (identity === undefined) return;
+      this.#identity = identity;
+      this.onStatus({ state: 'connected' });
     }
   }
 
