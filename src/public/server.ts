@@ -45,7 +45,9 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: PUBLIC_BODY_LIMIT_BYTES,
-    trustProxy: true, // behind the TLS proxy: the client's address (rate limits) comes from X-Forwarded-For
+    // Behind the TLS proxy the client's address (rate limits) comes from X-Forwarded-For, believed
+    // only from a proxy on loopback or a private network: a client reaching us directly cannot forge it.
+    trustProxy: 'loopback,linklocal,uniquelocal',
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
