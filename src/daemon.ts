@@ -36,6 +36,8 @@ import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
+import { HttpInbox } from './fleet/http-inbox.js';
+import { eventRoutes } from './public/events.js';
 import { startPublicServer, type PublicRoutes } from './public/server.js';
 import { People } from './slack/people.js';
 import { TeamZones } from './slack/team-zone.js';
@@ -221,6 +223,10 @@ export class Daemon {
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
       const publicRoutes: PublicRoutes[] = [];
+      if (config.signingSecret) {
+        const inbox = new HttpInbox((teamId) => supervisor.worker(teamId));
+        publicRoutes.push(eventRoutes({ signingSecret: config.signingSecret, sink: inbox, events, logger }));
+      }
       if (config.publicAddr) {
         const listener = await startPublicServer({
           host: config.publicAddr.host, port: config.publicAddr.port, publicUrl: config.publicUrl!, routes: publicRoutes, logger,

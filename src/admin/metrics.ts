@@ -89,6 +89,12 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
     labelNames: ['method', 'outcome'], registers,
   });
 
+  const httpRequests = new Counter({
+    name: 'flotilla_http_events_requests_total',
+    help: 'Requests to the HTTP events endpoint, by outcome (refused = bad signature, unknown_team = not installed here, dropped with a 200).',
+    labelNames: ['outcome'], registers,
+  });
+
   const leaseCounters = createLeaseMetrics(registers, options.leases);
   const { events } = options;
   const unsubscribes = [
@@ -102,6 +108,7 @@ export function createMetrics(options: MetricsOptions): FleetMetrics {
     events.on('reply:sent', (_teamId, via) => replies.inc({ via })),
     events.on('connection:reconnect', (reason) => reconnects.inc({ reason })),
     events.on('workspace:removed', (_teamId, reason) => removals.inc({ reason })),
+    events.on('http:request', (outcome) => httpRequests.inc({ outcome })),
     events.on('worker:state', (_teamId, _from, to) => transitions.inc({ to })),
     events.on('slack:call', (method, outcome) => slackCalls.inc({ method, outcome })),
     events.on('lease:claimed', (kind, count) => {

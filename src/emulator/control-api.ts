@@ -40,6 +40,7 @@ const GET_ROUTES: Readonly<Record<string, Route>> = {
 /** Control routes that wait (a form submission resolves with the bot's ack). */
 const ASYNC_ROUTES: Readonly<Record<string, Route>> = {
   'views/submit': (slack, b) => slack.submitView(b.teamId, b as never),
+  'apps/verify-url': (slack, b) => slack.verifyRequestUrl(b.appId),
 };
 
 const POST_ROUTES: Readonly<Record<string, Route>> = {
@@ -54,6 +55,9 @@ const POST_ROUTES: Readonly<Record<string, Route>> = {
   commands: (slack, b) => slack.sendSlashCommand(b.teamId, b as never),
   interactive: (slack, b) => slack.sendInteractive(b.teamId, b.payload),
   'actions/click': (slack, b) => slack.clickButton(b.teamId, b as never),
+  'apps/request-url': (slack, b) => slack.setRequestUrl(b.appId, typeof b.url === 'string' ? { url: b.url, signingSecret: String(b.signingSecret ?? '') } : null),
+  uninstall: (slack, b) => slack.uninstallApp(b.teamId, b.appId),
+  'tokens/revoke': (slack, b) => slack.revokeTokens(b.teamId, b),
   'users/update': (slack, b) => slack.updateUser(b.teamId, b.userId, b.patch ?? {}),
   'triggers/expire': (slack) => slack.expireTriggers(),
   'faults/fail-token': (slack, b) => slack.failToken(b.token, b.error ?? 'invalid_auth'),

@@ -5,6 +5,7 @@ import { createControlHandler } from './control-api.js';
 import { DIRECTORY_METHODS } from './directory-methods.js';
 import { TypedEmitter } from './emitter.js';
 import { Faults, type ConnectionsOpenScope } from './faults.js';
+import { HttpDelivery, type RequestUrlConfig, type UrlVerification } from './http-delivery.js';
 import { Inbound, waitForPosted } from './inbound.js';
 import { Interactions, type ButtonClickInput, type ViewSubmissionResult, type ViewSubmitInput } from './interactions.js';
 import { createRequestHandler, createUpgradeHandler, Tickets } from './routes.js';
@@ -39,6 +40,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   readonly #triggers = new Triggers();
   readonly #views = new Views(this.#triggers);
   readonly #interactions: Interactions;
+  readonly #http: HttpDelivery;
   #baseUrl = '';
   #stopped: Promise<void> | undefined;
 
@@ -59,8 +61,13 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
       onReady: (readyTeamId) => this.#inbound.flush((teamId) => teamId === readyTeamId),
       onPosted: (message) => this.#recordPosted(message),
     }, closeDelayMs);
+    this.#http = new HttpDelivery(this.#state, {
+      onAck: (record) => this.emit('envelope:ack', record),
+      onPosted: (message) => this.#recordPosted(message),
+      onFailed: (envelope, reason, delayMs) => this.#inbound.retryFailed(envelope, reason, delayMs),
+    }, { timeoutMs: options.httpTimeoutMs ?? 3_000, retryDelayScale: options.httpRetryDelayScale ?? 1 });
     this.#inbound = new Inbound(this.#state, this.#socketMode, this.#rtm, () => this.#baseUrl,
-      (teamId, userId) => this.#triggers.issue(teamId, userId));
+      (teamId, userId) => this.#triggers.issue(teamId, userId), this.#http);
     this.#interactions = new Interactions(this.#state, this.#inbound, this.#views, this.#triggers);
     this.on('envelope:ack', (record) => this.#interactions.onAck(record));
     this.#webApi = new WebApi({
@@ -100,6 +107,7 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#socketMode.stop();
+      this.#http.stop();
       this.#interactions.stop();
       this.#hub.closeAll();
       this.#wss.close();
@@ -115,6 +123,43 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
   /** A new Slack app with its app-level token. */
   createApp(options: { name?: string } = {}): EmulatedApp {
     return this.#state.createApp(options.name);
+  }
+
+  /**
+   * Gives an app a Request URL (or with null takes it away): its events, slash commands and
+   * interactivity are then POSTed there, signed with `signingSecret`, instead of over Socket Mode.
+   */
+  setRequestUrl(appId: string, config: RequestUrlConfig | null): void {
+    this.#http.setRequestUrl(appId, config);
+  }
+
+  /** Sends Slack's `url_verification` to the app's Request URL; resolves with whether the challenge came back. */
+  verifyRequestUrl(appId: string): Promise<UrlVerification> {
+    return this.#http.verifyRequestUrl(appId);
+  }
+
+  /**
+   * The app is uninstalled from `teamId`: its bot token there is revoked (`token_revoked`), then
+   * `app_uninstalled` is sent over the app's transport (Socket Mode or its Request URL).
+   */
+  uninstallApp(teamId: string, appId?: string): { envelopeId: string; eventId: string } {
+    const team = this.#state.team(teamId);
+    if (appId !== undefined && team.appId !== appId) throw new Error(`emulator: app ${appId} is not installed in ${teamId}`);
+    this.#revoke(team.botToken);
+    return this.#inbound.sendEvent(teamId, { type: 'app_uninstalled' });
+  }
+
+  /**
+   * Revokes the app's tokens in `teamId` and sends `tokens_revoked` with
+   * `tokens: {oauth: [user ids], bot: [bot user id]}`: the bot's (unless `bot: false`)
+   * and the user tokens of `users` (which the emulator does not issue: they are only named).
+   */
+  revokeTokens(teamId: string, options: { bot?: boolean; users?: readonly string[] } = {}): { envelopeId: string; eventId: string } {
+    const team = this.#state.team(teamId);
+    const isBot = options.bot ?? true;
+    if (isBot) this.#revoke(team.botToken);
+    const tokens = { oauth: [...(options.users ?? [])], bot: isBot ? [team.botUserId] : [] };
+    return this.#inbound.sendEvent(teamId, { type: 'tokens_revoked', tokens });
   }
 
   /** A new workspace with a bot install, a default user, an admin and #general; a new app unless `app` is given. */
@@ -218,9 +263,9 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
     return waitForPosted(this.#state.postedLog, (listener) => this.on('posted', listener), predicate, timeoutMs);
   }
 
-  /** Every envelope sent over Socket Mode and whether/when it was acked. */
+  /** Every envelope sent over Socket Mode or to a Request URL, and whether/when it was acked. */
   acks(): AckRecord[] {
-    return this.#socketMode.acks();
+    return [...this.#socketMode.acks(), ...this.#http.acks()].sort((a, b) => a.sentAt - b.sentAt);
   }
 
   /** Every Web API call received (optionally of one method), oldest first. */

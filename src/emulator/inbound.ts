@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { HttpDelivery, HttpRetryReason } from './http-delivery.js';
 import type { RtmServer } from './rtm.js';
 import type { Envelope, SocketModeServer } from './socket-mode.js';
 import { slackId, type EmulatorState } from './state.js';
@@ -46,6 +47,8 @@ export class Inbound {
     private readonly baseUrl: () => string,
     /** A fresh single-use trigger_id for a user (slash commands carry one). */
     private readonly issueTrigger: (teamId: string, userId: string) => string = () => `${Date.now()}.${randomBytes(6).toString('hex')}`,
+    /** Apps with a Request URL get their traffic POSTed there instead of over Socket Mode. */
+    private readonly http?: HttpDelivery,
   ) {}
 
   /** A user's `message` event, plus `app_mention` when the text mentions the bot. */
@@ -109,7 +112,7 @@ export class Inbound {
     const id = envelopeId();
     const envelope: Envelope = {
       envelopeId: id, type: 'events_api', teamId: stored.teamId, payload: stored.callback, eventId,
-      retryAttempt: stored.attempts, retryReason: options.retryReason ?? 'timeout',
+      retryAttempt: stored.attempts, retryReason: options.retryReason ?? (this.http?.serves(stored.teamId) ? 'http_timeout' : 'timeout'),
     };
     this.#enqueue(envelope.teamId, () => this.#dispatch(envelope));
     return { envelopeId: id };
@@ -119,6 +122,14 @@ export class Inbound {
   retryUnacked(envelope: Envelope): void {
     const stored = envelope.eventId === undefined ? undefined : this.#events.get(envelope.eventId);
     if (stored !== undefined && stored.attempts < 3) this.redeliver(envelope.eventId as string);
+  }
+
+  /** Redelivers an event whose HTTP delivery failed, after `delayMs`, at most 3 retries per event. */
+  retryFailed(envelope: Envelope, reason: HttpRetryReason, delayMs: number): void {
+    const eventId = envelope.eventId;
+    const stored = eventId === undefined ? undefined : this.#events.get(eventId);
+    if (stored === undefined || stored.attempts >= 3) return;
+    this.http?.schedule(() => this.redeliver(eventId as string, { retryReason: reason }), delayMs);
   }
 
   /** A `slash_commands` envelope; its response_url records POSTs as posted messages. */
@@ -135,7 +146,8 @@ export class Inbound {
     };
     const id = envelopeId();
     this.socketMode.expectAckPayload(id, target);
-    this.#enqueue(teamId, () => this.socketMode.deliver({ envelopeId: id, type: 'slash_commands', teamId, payload }));
+    this.http?.expectAckPayload(id, target);
+    this.#enqueue(teamId, () => this.#deliver({ envelopeId: id, type: 'slash_commands', teamId, payload }));
     return { envelopeId: id, responseUrl };
   }
 
@@ -144,7 +156,7 @@ export class Inbound {
     const team = this.state.team(teamId);
     const full = { team: { id: teamId, domain: team.domain }, api_app_id: team.appId, token: VERIFICATION_TOKEN, ...payload };
     const id = envelopeId();
-    this.#enqueue(teamId, () => this.socketMode.deliver({ envelopeId: id, type: 'interactive', teamId, payload: full }));
+    this.#enqueue(teamId, () => this.#deliver({ envelopeId: id, type: 'interactive', teamId, payload: full }));
     return { envelopeId: id };
   }
 
@@ -182,7 +194,13 @@ export class Inbound {
     else if (!attempt()) this.#pending.set(teamId, [attempt]);
   }
 
+  /** To the app's Request URL when it has one, else over Socket Mode. */
+  #deliver(envelope: Envelope): boolean {
+    return this.http?.deliver(envelope) || this.socketMode.deliver(envelope);
+  }
+
   #dispatch(envelope: Envelope): boolean {
+    if (this.http?.deliver(envelope)) return true;
     const viaSocketMode = this.socketMode.deliver(envelope);
     const event = envelope.payload['event'] as Record<string, unknown>;
     const viaRtm = this.rtm.deliver(envelope.teamId, event);

@@ -9,4 +9,6 @@ export type { ConnectionsOpenScope } from './faults.js';
 export type * from './types.js';
 export type { ButtonClickInput, ViewSubmissionResult, ViewSubmitInput } from './interactions.js';
 export type { OpenView } from './views.js';
+export type { HttpRetryReason, RequestUrlConfig, UrlVerification } from './http-delivery.js';
+export { signatureHeaders } from './http-delivery.js';
 export { TRIGGER_TTL_MS, MAX_VIEW_STACK } from './views.js';

@@ -15,6 +15,10 @@ export interface EmulatorOptions {
   readonly redeliverUnackedAfterMs?: number | null;
   /** Delay between a `disconnect`/`goodbye` message and the server closing the socket; default 300 ms. */
   readonly disconnectCloseDelayMs?: number;
+  /** HTTP delivery: how long Slack waits for a Request URL's answer before retrying (`http_timeout`); default 3000 ms. */
+  readonly httpTimeoutMs?: number;
+  /** HTTP delivery: multiplies Slack's retry delays (about 1 s, 1 min, 5 min); default 1, tests use e.g. 0.001. */
+  readonly httpRetryDelayScale?: number;
 }
 
 /** An emulated Slack app (owner of an app-level token and of Socket Mode sockets). */
@@ -80,7 +84,7 @@ export interface PostedFilter {
   readonly method?: PostedMethod;
 }
 
-/** One envelope sent on a Socket Mode socket and whether it was acked. */
+/** One envelope sent on a Socket Mode socket (or POSTed to a Request URL) and whether it was acked. */
 export interface AckRecord {
   readonly envelopeId: string;
   readonly type: EnvelopeType;
@@ -89,6 +93,14 @@ export interface AckRecord {
   readonly sentAt: number;
   ackedAt: number | null;
   payload?: unknown;
+  /** How it was sent: over a Socket Mode socket (absent) or POSTed to the app's Request URL. */
+  readonly transport?: 'socket-mode' | 'http';
+  /** HTTP: the `X-Slack-Retry-Num` it was sent with. */
+  readonly retryAttempt?: number;
+  /** HTTP: the status the app answered with. */
+  status?: number;
+  /** HTTP: why this delivery failed (`http_timeout`, `http_error`, `connection_failed`). */
+  failure?: string;
 }
 
 /** Envelope types Slack sends over Socket Mode. */

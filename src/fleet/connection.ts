@@ -20,7 +20,8 @@ export type ConnectionStatus =
 export interface ConnectionMember {
   readonly teamId: string;
   onStatus(status: ConnectionStatus): void;
-  onEnvelope(envelope: InboundEnvelope): void;
+  /** Takes an envelope; false when it was left unacked (the member is starting or stopping). */
+  onEnvelope(envelope: InboundEnvelope): boolean | void;
 }
 
 export interface ConnectionDeps {
@@ -98,7 +99,10 @@ export class Connection {
     const member = this.#members.size === 1 && envelope.teamId === undefined
       ? this.#members.values().next().value
       : envelope.teamId === undefined ? undefined : this.#members.get(envelope.teamId);
-    if (member) return member.onEnvelope(envelope);
+    if (member) {
+      member.onEnvelope(envelope);
+      return;
+    }
     // Not ours to answer (another replica's team, or one just removed): ack so Slack does not retry here forever.
     void envelope.ack();
     this.deps.events.emit('event:dropped', envelope.teamId ?? 'unknown', 'unknown_team');

@@ -19,6 +19,8 @@ export interface FleetEvents extends Record<string, unknown[]> {
   'event:handled': [teamId: string, durationMs: number, outcome: 'ok' | 'error' | 'unavailable'];
   'connection:reconnect': [reason: CloseReason | 'operator' | 'open_failed'];
   'workspace:removed': [teamId: string, reason: string];
+  /** One request to the HTTP events endpoint (`POST /slack/events`), by what became of it. */
+  'http:request': [outcome: HttpRequestOutcome];
   'slack:call': [method: string, outcome: 'ok' | 'error' | 'ratelimited'];
   /** Leases taken by one claim, by how they were taken. */
   'lease:claimed': [kind: ClaimKind, count: number];
@@ -27,5 +29,12 @@ export interface FleetEvents extends Record<string, unknown[]> {
   /** One statement on the coordination tables (heartbeats, leases, published statuses). */
   'coordination:statement': [kind: CoordinationStatement];
 }
+
+/**
+ * `refused`: the signature, its timestamp or its headers were wrong (401); `malformed`: signed but
+ * unreadable (400); `url_verification`; `taken`: handed to a worker; `unknown_team`: a team not
+ * installed here (200, dropped); `unavailable`: its worker is starting or stopping (503, Slack retries).
+ */
+export type HttpRequestOutcome = 'refused' | 'malformed' | 'url_verification' | 'taken' | 'unknown_team' | 'unavailable' | 'ignored';
 
 export type CoordinationStatement = 'register' | 'renew' | 'census' | 'claim' | 'release' | 'leave' | 'sweep' | 'status';

@@ -115,9 +115,13 @@ async function handleSlashCommand(envelope: Extract<InboundEnvelope, { kind: 'sl
   const reply: ReplyFn = async (answer: Reply) => {
     if (!isAcked) {
       isAcked = true;
-      await envelope.ack({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) });
-      deps.events.emit('reply:sent', deps.teamId, 'ack');
-      return;
+      // An ack can fail to carry the answer (over HTTP the response went out empty at Slack's deadline): then response_url.
+      const isCarried = await envelope.ack({ response_type: 'ephemeral', text: answer.text, ...(answer.blocks ? { blocks: answer.blocks } : {}) })
+        .then(() => true, () => false);
+      if (isCarried) {
+        deps.events.emit('reply:sent', deps.teamId, 'ack');
+        return;
+      }
     }
     if (!responseUrl) return;
     await postToResponseUrl(responseUrl, answer, deps.signal);
@@ -136,7 +140,10 @@ async function handleInteraction(envelope: Extract<InboundEnvelope, { kind: 'int
   const ack = async (response?: Readonly<Record<string, unknown>>): Promise<void> => {
     if (isAcked) return;
     isAcked = true;
-    await envelope.ack(response);
+    await envelope.ack(response).catch((error: unknown) => {
+      // Too late for the answer to ride in the ack (Slack's 3 s are over): the form shows Slack's own error.
+      deps.logger.warn({ err: error, interaction: envelope.payload.type }, 'an interaction was answered after Slack stopped waiting');
+    });
   };
   const interaction = toInteraction(envelope.payload, deps.teamId);
   if (!handler || !interaction) {

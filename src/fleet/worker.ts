@@ -61,6 +61,14 @@ export interface WorkerDeps {
 interface AuthTest { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string }
 const DRAIN_EVENTS = new Set(['tokens_revoked', 'app_uninstalled']);
 
+/** `app_uninstalled` always concerns the bot; `tokens_revoked` only when its `tokens.bot` names the bot's user (not just user tokens). */
+function namesThisBot(envelope: InboundEnvelope, botUserId: string): boolean {
+  const event = envelope.kind === 'event' ? envelope.event as { type?: unknown; tokens?: { bot?: unknown } } | null : null;
+  if (event?.type !== 'tokens_revoked') return true;
+  const bots = event.tokens?.bot;
+  return Array.isArray(bots) && bots.includes(botUserId);
+}
+
 /**
  * Owns one workspace's runtime: its identity (`auth.test`, retried with
  * backoff), its own WebClient (a 429 never pauses another team), its place on
@@ -143,9 +151,9 @@ export class Worker implements ConnectionMember {
     await this.#done;
   }
 
-  /** Drops the socket and opens a fresh one now. */
+  /** Drops the socket and opens a fresh one now (HTTP: nothing to reopen). */
   restart(): void {
-    this.deps.pool.reconnect(this.spec);
+    if (this.spec.connection.transport !== 'http') this.deps.pool.reconnect(this.spec);
   }
 
   status(): WorkerStatus {
@@ -184,11 +192,12 @@ export class Worker implements ConnectionMember {
     this.#state.move(status.state);
   }
 
-  onEnvelope(envelope: InboundEnvelope): void {
+  /** Takes one envelope; false (and not acked) when this worker is starting or stopping. */
+  onEnvelope(envelope: InboundEnvelope): boolean {
     if (this.#isDraining || !this.#identity) {
       // Not acked: Slack redelivers it to a live socket (another replica, or us after restart).
       this.deps.events.emit('event:dropped', this.teamId, 'draining');
-      return;
+      return false;
     }
     const receivedAt = performance.now();
     // Slash commands and interactions ack with their answer (inbound.ts); everything else at once.
@@ -197,7 +206,10 @@ export class Worker implements ConnectionMember {
     const type = envelope.kind === 'event' ? String((envelope.event as { type?: unknown } | null)?.type ?? 'unknown') : envelope.kind;
     this.#ring.record(this.#lastEventAt, type, envelope.kind === 'event' && envelope.retryAttempt > 0 ? `retry ${envelope.retryAttempt}` : '');
     this.deps.events.emit('event:received', this.teamId, type);
-    if (DRAIN_EVENTS.has(type)) return void this.#track(this.#confirmAndRemove(type));
+    if (DRAIN_EVENTS.has(type)) {
+      if (namesThisBot(envelope, this.#identity.botUserId)) this.#track(this.#confirmAndRemove(type));
+      return true;
+    }
     this.#inbound ??= {
       teamId: this.teamId, identity: this.#identity, caller: this.#slack, slack: slackApiFor(this.#slack),
       handler: this.deps.handler, recent: this.#recent, ledger: this.deps.ledger, events: this.deps.events,
@@ -205,6 +217,7 @@ export class Worker implements ConnectionMember {
       onTokenDead: (slackError) => void this.#confirmAndRemove(slackError),
     };
     this.#track(handleEnvelope(envelope, this.#inbound));
+    return true;
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -212,9 +225,12 @@ export class Worker implements ConnectionMember {
     const identity = await this.#authenticate(signal);
     if (identity) {
       this.#identity = identity;
-      this.deps.pool.attach(this.spec, this);
+      // HTTP events come to the public listener, which hands them to `onEnvelope`: no socket to open.
+      const isHttp = this.spec.connection.transport === 'http';
+      if (isHttp) this.onStatus({ state: 'connected' });
+      else this.deps.pool.attach(this.spec, this);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      await this.deps.pool.detach(this.spec, this.teamId);
+      if (!isHttp) await this.deps.pool.detach(this.spec, this.teamId);
     }
     if (this.#state.value !== 'removed') {
       this.#state.move('stopping');
