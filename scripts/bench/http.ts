@@ -33,6 +33,22 @@ export const REPLY_P99_TARGET = 1.2;
 export const RATE_TARGET = 1.5;
 /** Warm-ups tried before a contender counts as not answering. */
 const WARMUP_ATTEMPTS = 10;
+/** After a step, a contender is quiet again when it spends less than this share of a core… */
+const QUIET_CPU_PCT = 10;
+/** …over a window this long; the next step waits for that (an overloaded one still works off its backlog), at most `QUIET_MAX_MS`. */
+const QUIET_WINDOW_MS = 500;
+const QUIET_MAX_MS = 60_000;
+
+/** Waits until `child` has worked off what a step left it, so the next step (maybe another contender's) has the host to itself. */
+async function quiet(child: ChildHandle): Promise<void> {
+  const deadline = Date.now() + QUIET_MAX_MS;
+  while (Date.now() < deadline) {
+    const cpu0 = await child.call<NodeJS.CpuUsage>('cpu');
+    await sleep(QUIET_WINDOW_MS);
+    const cpu1 = await child.call<NodeJS.CpuUsage>('cpu');
+    if ((cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000 < (QUIET_WINDOW_MS * QUIET_CPU_PCT) / 100) return;
+  }
+}
 
 /** A load step with the contender's CPU, event-loop delay and the host's steal over it. */
 export type HttpStep = HttpLoadResult & {
@@ -140,6 +156,7 @@ export async function runHttpBench(o: BenchOptions, errors: Record<string, strin
       const hostStealPct = stealPct(host0, hostCpu());
       const loopDelay = await c.child.call<LoopDelay>('loopDelay', { reset: true });
       const cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+      await quiet(c.child);
       const hostLoad1 = Math.round((loadavg()[0] ?? 0) * 10) / 10;
       return { ...load, loopDelay, hostStealPct, hostLoad1, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, load.elapsedMs)) * 100) };
     };
@@ -267,7 +284,7 @@ export function httpTargets(results: readonly HttpContenderResult[], o: BenchOpt
   let note = '';
   if (rateMet === false && flotilla?.sustainedRate === top) {
     rateMet = null;
-    note = ` — not determined: flotilla sustained the highest rate tried (${top}/s); try higher --sweep-rates`;
+    note = ` (flotilla sustained the highest rate tried, ${top}/s: try higher --sweep-rates)`;
   }
   if (bolt?.sustainedRate === 0 && (flotilla?.sustainedRate ?? 0) > 0) {
     rateMet = true;

@@ -12,6 +12,7 @@ import type { Schema } from '../../../src/db/schema.js';
 import { SecretBox } from '../../../src/lib/secret-box.js';
 import type { BenchWorkspace } from '../emulator-child.js';
 import type { Contender } from '../contenders/contender.js';
+import { until } from '../contenders/contender.js';
 import { startDaemon, timeReconcile } from '../contenders/flotilla.js';
 import { signingSecretFromEnv } from './shared.js';
 
@@ -58,6 +59,8 @@ export class HttpFlotillaContender implements Contender {
   #dataDir = '';
   #url = '';
   #count = 0;
+  /** Kept from `worker:state` events: an http worker is connected once its token passed auth.test. */
+  readonly #connected = new Set<string>();
 
   constructor(private readonly connectRate: number) {}
 
@@ -71,6 +74,10 @@ export class HttpFlotillaContender implements Contender {
     this.#key = started.key;
     this.#dataDir = started.dataDir;
     this.#url = `http://127.0.0.1:${port}/slack/events`;
+    started.daemon.events.on('worker:state', (teamId, _from, to) => {
+      if (to === 'connected') this.#connected.add(teamId);
+      else this.#connected.delete(teamId);
+    });
   }
 
   async prepare(workspaces: readonly BenchWorkspace[]): Promise<void> {
@@ -78,13 +85,14 @@ export class HttpFlotillaContender implements Contender {
     this.#count = workspaces.length;
   }
 
-  /** Nothing to connect over HTTP: the rows are read as a reconcile reads them, and the bench's warm-up checks that every team is answered. */
+  /** No socket over HTTP: each workspace's worker checks its token (auth.test) and is then ready for events. */
   async connect(): Promise<void> {
     await this.#need().supervisor.reconcile();
+    await until(() => this.#connected.size >= this.#count, 10 * 60_000, 'flotilla http workers ready', 200);
   }
 
   connectedCount(): number {
-    return this.#count;
+    return this.#connected.size;
   }
 
   requestUrl(): string {
