@@ -10,10 +10,12 @@
  * a shared host. The contenders' order rotates from round to round.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HttpContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
+import { descendants } from './footprint.js';
 import { hostCpu, stealPct } from './host.js';
 import { SIGNING_SECRET_ENV } from './http-contenders/shared.js';
 import type { HttpLoadOptions, HttpLoadResult } from './http-load.js';
@@ -39,6 +41,18 @@ const QUIET_CPU_PCT = 10;
 const QUIET_WINDOW_MS = 500;
 const QUIET_MAX_MS = 60_000;
 
+/** User + system CPU (ms) of the processes below `pid` now alive (Linux; 0 elsewhere), in clock ticks of 10 ms. */
+async function childrenCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  let ticks = 0;
+  for (const child of await descendants(pid)) {
+    const stat = await readFile(`/proc/${child}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10;
+}
+
 /** Waits until `child` has worked off what a step left it, so the next step (maybe another contender's) has the host to itself. */
 async function quiet(child: ChildHandle): Promise<void> {
   const deadline = Date.now() + QUIET_MAX_MS;
@@ -53,6 +67,8 @@ async function quiet(child: ChildHandle): Promise<void> {
 /** A load step with the contender's CPU, event-loop delay and the host's steal over it. */
 export type HttpStep = HttpLoadResult & {
   readonly contenderCpuPct: number; readonly contenderCpuMs: number; readonly loopDelay: LoopDelay; readonly hostStealPct: number | null;
+  /** CPU of the contender's child processes over the step (% of one core): flotilla's embedded PostgreSQL server; 0 for the others. */
+  readonly childrenCpuPct: number;
   /** The host's 1-minute load average at the step's end: other work on a shared machine shows here. */
   readonly hostLoad1: number;
 };
@@ -149,16 +165,19 @@ export async function runHttpBench(o: BenchOptions, errors: Record<string, strin
       await c.child.call('loopDelay', { reset: true });
       const host0 = hostCpu();
       const cpu0 = await c.child.call<NodeJS.CpuUsage>('cpu');
+      const childrenCpu0 = await childrenCpuMs(c.child.pid);
       const load = await emulator.call<HttpLoadResult>('httpLoad', {
         url: c.url, signingSecret, rate, count, drainMs: o.drainMs, ackLostMs: 3_000, seed,
       } satisfies HttpLoadOptions);
       const cpu1 = await c.child.call<NodeJS.CpuUsage>('cpu');
+      const childrenCpu = (await childrenCpuMs(c.child.pid)) - childrenCpu0;
       const hostStealPct = stealPct(host0, hostCpu());
       const loopDelay = await c.child.call<LoopDelay>('loopDelay', { reset: true });
       const cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
       await quiet(c.child);
       const hostLoad1 = Math.round((loadavg()[0] ?? 0) * 10) / 10;
-      return { ...load, loopDelay, hostStealPct, hostLoad1, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, load.elapsedMs)) * 100) };
+      const childrenCpuPct = Math.round((Math.max(0, childrenCpu) / Math.max(1, load.elapsedMs)) * 100);
+      return { ...load, loopDelay, hostStealPct, hostLoad1, childrenCpuPct, contenderCpuMs: Math.round(cpuMs), contenderCpuPct: Math.round((cpuMs / Math.max(1, load.elapsedMs)) * 100) };
     };
     for (const name of o.contenders as readonly HttpContenderName[]) {
       try {
@@ -183,7 +202,7 @@ export async function runHttpBench(o: BenchOptions, errors: Record<string, strin
         await guarded(c, async () => {
           const main = await step(c, o.rate, o.m, round);
           loads.set(c, main);
-          log(c.name, `round ${round}/${o.rounds}: ${o.m} @ ${o.rate}/s: ack p50/p99 ${main.ack.p50}/${main.ack.p99} ms, reply p50/p95/p99 ${main.reply.p50}/${main.reply.p95}/${main.reply.p99} ms, missing ${main.missingReplies}, duplicates ${main.duplicateReplies}, lost acks ${main.lostAcks}, CPU ${main.contenderCpuPct} %, steal ${main.hostStealPct ?? '–'} %, load ${main.hostLoad1}`);
+          log(c.name, `round ${round}/${o.rounds}: ${o.m} @ ${o.rate}/s: ack p50/p99 ${main.ack.p50}/${main.ack.p99} ms, reply p50/p95/p99 ${main.reply.p50}/${main.reply.p95}/${main.reply.p99} ms, missing ${main.missingReplies}, duplicates ${main.duplicateReplies}, lost acks ${main.lostAcks}, CPU ${main.contenderCpuPct} % (+ ${main.childrenCpuPct} % in child processes), steal ${main.hostStealPct ?? '–'} %, load ${main.hostLoad1}`);
         });
       }
       const sweeps = new Map<Live, { sustainedRate: number; failedRate: number | null; steps: (HttpStep & { passed: boolean })[] }>();
@@ -199,7 +218,7 @@ export async function runHttpBench(o: BenchOptions, errors: Record<string, strin
               sweep.steps.push({ ...s, passed });
               if (passed) sweep.sustainedRate = rate;
               else sweep.failedRate = rate;
-              log(c.name, `round ${round} sweep ${rate}/s (sent ${s.sentRate}/s): reply p95 ${s.reply.p95} ms, missing ${s.missingReplies}, lost acks ${s.lostAcks}, CPU ${s.contenderCpuPct} %, emulator ${s.emulatorCpuPct} %, load ${s.hostLoad1} → ${passed ? 'pass' : 'FAIL'}`);
+              log(c.name, `round ${round} sweep ${rate}/s (sent ${s.sentRate}/s): reply p95 ${s.reply.p95} ms, missing ${s.missingReplies}, lost acks ${s.lostAcks}, CPU ${s.contenderCpuPct} % (+ ${s.childrenCpuPct} %), emulator ${s.emulatorCpuPct} %, load ${s.hostLoad1} → ${passed ? 'pass' : 'FAIL'}`);
             });
           }
         }
@@ -278,6 +297,13 @@ export function httpTargets(results: readonly HttpContenderResult[], o: BenchOpt
   lines.push(replyP99Ratio === null
     ? `reply p99 flotilla ÷ floor: not measured (a contender is missing)`
     : `reply p99 flotilla ÷ floor = ${flotilla?.load.reply.p99} ÷ ${floor?.load.reply.p99} ms = ${replyP99Ratio} (target ≤ ${REPLY_P99_TARGET}): ${replyP99Met ? 'MET' : 'MISSED'}`);
+  // The same ratio round by round: the two loads of a round ran minutes apart at most, on the same host.
+  const paired = (flotilla?.rounds ?? []).flatMap((round) => {
+    const other = floor?.rounds.find((r) => r.round === round.round);
+    const value = ratio(round.load.reply.p99, other?.load.reply.p99);
+    return value === null ? [] : [value];
+  });
+  if (paired.length > 1) lines.push(`  round by round: ${paired.join(', ')}; median ${median(paired)}`);
   const top = Math.max(0, ...o.sweepRates);
   const rateRatio = ratio(flotilla?.sustainedRate, bolt?.sustainedRate);
   let rateMet: boolean | null = rateRatio === null ? null : rateRatio >= RATE_TARGET;
@@ -321,6 +347,7 @@ export function httpMarkdown(report: HttpReport): string {
     row('missing / duplicate replies', (x) => `${x.load.missingReplies} / ${x.load.duplicateReplies}`),
     row('lost acks', (x) => x.load.lostAcks),
     row('CPU during the load (% of a core)', (x) => x.load.contenderCpuPct),
+    row('CPU of its child processes (the embedded database), % of a core', (x) => x.load.childrenCpuPct),
     row('CPU ms per 1,000 mentions', (x) => x.cpuMsPer1000Mentions),
     row('event-loop delay p99 (ms)', (x) => x.load.loopDelay.p99),
     row('peak RSS during the load (MB)', (x) => x.load.loopDelay.peakRssMb),
