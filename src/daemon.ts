@@ -224,7 +224,11 @@ export class Daemon {
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
       const publicRoutes: PublicRoutes[] = [];
       if (config.signingSecret) {
-        const inbox = new HttpInbox((teamId) => supervisor.worker(teamId));
+        const inbox = new HttpInbox({
+          workerOf: (teamId) => supervisor.worker(teamId),
+          isInstalled: async (teamId) => (await repo.get(teamId))?.enabled === true,
+          reconcile: () => void supervisor.reconcile(),
+        });
         publicRoutes.push(eventRoutes({ signingSecret: config.signingSecret, sink: inbox, events, logger }));
       }
       if (config.publicAddr) {

@@ -131,6 +131,8 @@ export class SlackEmulator extends TypedEmitter<EmulatorEvents> {
    */
   setRequestUrl(appId: string, config: RequestUrlConfig | null): void {
     this.#http.setRequestUrl(appId, config);
+    // What waited for a socket of this app goes to the Request URL now.
+    if (config !== null) this.#inbound.flush((teamId) => this.#state.teams.get(teamId)?.appId === appId);
   }
 
   /** Sends Slack's `url_verification` to the app's Request URL; resolves with whether the challenge came back. */

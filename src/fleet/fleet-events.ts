@@ -33,7 +33,8 @@ export interface FleetEvents extends Record<string, unknown[]> {
 /**
  * `refused`: the signature, its timestamp or its headers were wrong (401); `malformed`: signed but
  * unreadable (400); `url_verification`; `taken`: handed to a worker; `unknown_team`: a team not
- * installed here (200, dropped); `unavailable`: its worker is starting or stopping (503, Slack retries).
+ * installed (200, dropped); `unavailable`: installed, but its worker here is starting, stopping or
+ * not started yet (503, Slack retries); `ignored`: nothing to do (`ssl_check`, `app_rate_limited`; 200).
  */
 export type HttpRequestOutcome = 'refused' | 'malformed' | 'url_verification' | 'taken' | 'unknown_team' | 'unavailable' | 'ignored';
 

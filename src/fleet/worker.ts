@@ -1,4 +1,4 @@
-import { sleep, withTimeout } from '../lib/abort.js';
+import { aborted, sleep, withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -98,6 +98,8 @@ export class Worker implements ConnectionMember {
   #lastError: string | null = null;
   #isDraining = false;
   #hasConnected = false;
+  /** HTTP workers: aborted by `restart()` to check the token again. */
+  #recheck = new AbortController();
 
   constructor(readonly spec: WorkspaceSpec, private readonly deps: WorkerDeps) {
     this.teamId = spec.teamId;
@@ -151,9 +153,10 @@ export class Worker implements ConnectionMember {
     await this.#done;
   }
 
-  /** Drops the socket and opens a fresh one now (HTTP: nothing to reopen). */
+  /** Drops the socket and opens a fresh one now (HTTP, with no socket: checks the token again with `auth.test`). */
   restart(): void {
-    if (this.spec.connection.transport !== 'http') this.deps.pool.reconnect(this.spec);
+    if (this.spec.connection.transport === 'http') this.#recheck.abort('operator');
+    else this.deps.pool.reconnect(this.spec);
   }
 
   status(): WorkerStatus {
@@ -225,16 +228,36 @@ export class Worker implements ConnectionMember {
     const identity = await this.#authenticate(signal);
     if (identity) {
       this.#identity = identity;
-      // HTTP events come to the public listener, which hands them to `onEnvelope`: no socket to open.
-      const isHttp = this.spec.connection.transport === 'http';
-      if (isHttp) this.onStatus({ state: 'connected' });
-      else this.deps.pool.attach(this.spec, this);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      if (!isHttp) await this.deps.pool.detach(this.spec, this.teamId);
+      if (this.spec.connection.transport === 'http') {
+        await this.#serveHttp(signal);
+      } else {
+        this.deps.pool.attach(this.spec, this);
+        await aborted(signal);
+        await this.deps.pool.detach(this.spec, this.teamId);
+      }
     }
     if (this.#state.value !== 'removed') {
       this.#state.move('stopping');
       this.#state.move('stopped');
+    }
+  }
+
+  /**
+   * HTTP events come to the public listener, which hands them to `onEnvelope`:
+   * no socket to open, so the worker is connected once its token answers
+   * `auth.test`, and a restart checks the token again (counted as a restart).
+   */
+  async #serveHttp(signal: AbortSignal): Promise<void> {
+    this.onStatus({ state: 'connected' });
+    while (!signal.aborted) {
+      this.#recheck = new AbortController();
+      await Promise.race([aborted(signal), aborted(this.#recheck.signal)]);
+      if (signal.aborted) return;
+      this.onStatus({ state: 'connecting', reason: 'operator' });
+      const identity = await this.#authenticate(signal);
+      if (identity === undefined) return;
+      this.#identity = identity;
+      this.onStatus({ state: 'connected' });
     }
   }
 

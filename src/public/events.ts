@@ -10,7 +10,7 @@ import { checkSlackSignature, headerValue } from './slack-signature.js';
 
 /** Where verified envelopes go: the fleet's HTTP inbox. */
 export interface HttpEventSink {
-  deliver(teamId: string, envelope: InboundEnvelope): HttpDelivery;
+  deliver(teamId: string, envelope: InboundEnvelope): Promise<HttpDelivery>;
 }
 
 export interface EventRoutesOptions {
@@ -81,14 +81,14 @@ export function eventRoutes(options: EventRoutesOptions): PublicRoutes {
   async function deliver(parsed: Extract<Parsed, { kind: 'envelope' }>, reply: FastifyReply): Promise<FastifyReply> {
     const slot = new AckSlot();
     const envelope = parsed.make((response?: Readonly<Json>) => slot.ack(response));
-    const delivery = parsed.teamId === undefined ? 'unknown_team' : options.sink.deliver(parsed.teamId, envelope);
+    const delivery = parsed.teamId === undefined ? 'unknown_team' : await options.sink.deliver(parsed.teamId, envelope);
     count(delivery);
     if (delivery === 'unknown_team') {
       options.events.emit('event:dropped', parsed.teamId ?? 'unknown', 'unknown_team');
       logger.debug({ team_id: parsed.teamId }, 'an event for a team not installed here: dropped');
       return send(reply, 200);
     }
-    // Starting or stopping here: a 5xx has Slack retry the event later (or at another instance).
+    // Installed, but not running here right now: a 5xx has Slack retry the event later (or at another instance).
     if (delivery === 'unavailable') return send(reply, 503);
     const answer = await withTimeout(slot.answered, deadlineMs, TIMED_OUT);
     slot.close();
@@ -143,6 +143,8 @@ function parse(request: FastifyRequest, body: Buffer): Parsed {
         const teamId = str(field(payload['team'], 'id')) ?? str(field(payload['user'], 'team_id'));
         return { kind: 'envelope', teamId, make: (ack) => ({ kind: 'interactive', teamId, payload, ack }) };
       }
+      // Slack checks a slash command's certificate now and then: a signed form with ssl_check=1, answered 200.
+      if (form.get('ssl_check') === '1') return { kind: 'answer', outcome: 'ignored', status: 200 };
       if (form.has('command')) {
         const payload: Json = Object.fromEntries(form);
         const teamId = str(payload['team_id']);

@@ -94,6 +94,16 @@ describe('emulator: events, commands and interactivity over HTTP (Request URL)',
     await until(() => slack.acks().some((a) => a.retryAttempt === 1 && a.ackedAt !== null), 'the retry acked');
   });
 
+  it('sends what waited for a socket once the app gets a Request URL', async () => {
+    const later = slack.createWorkspace({ name: 'Queued' });
+    const { eventId } = slack.sendEvent(later.teamId, { type: 'reaction_added' });
+    expect(slack.pendingDeliveries()).toBe(1);
+    slack.setRequestUrl(later.appId, { url: app.url, signingSecret: SECRET });
+    await until(() => app.requests.length === 1, 'the queued event');
+    expect(JSON.parse(app.requests[0]!.body)).toMatchObject({ event_id: eventId, team_id: later.teamId });
+    expect(slack.pendingDeliveries()).toBe(0);
+  });
+
   it('does not retry when the app answers X-Slack-No-Retry: 1', async () => {
     app.answer.current = (_request, res) => res.writeHead(503, { 'x-slack-no-retry': '1' }).end();
     slack.sendEvent(team.teamId, { type: 'reaction_added' });
@@ -174,6 +184,32 @@ describe('emulator: events, commands and interactivity over HTTP (Request URL)',
     const auth = await fetch(`${slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${team.botToken}` } }).then((r) => r.json());
     expect(auth).toEqual({ ok: false, error: 'token_revoked' });
     expect(() => slack.uninstallApp(team.teamId, 'A0NOTTHERE')).toThrow(/not installed/);
+  });
+});
+
+describe('emulator control API: Request URLs and uninstall', () => {
+  it('sets a Request URL, verifies it, uninstalls and revokes through /_emulator/', async () => {
+    const slack = await SlackEmulator.start({ serverPingIntervalMs: 0 });
+    const app = await startApp();
+    const control = async (route: string, body: unknown): Promise<Record<string, unknown>> =>
+      fetch(`${slack.controlUrl}${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+        .then((r) => r.json() as Promise<Record<string, unknown>>);
+    try {
+      const team = slack.createWorkspace();
+      app.answer.current = (request, res) => res.end((JSON.parse(request.body) as { challenge?: string }).challenge ?? '');
+      expect(await control('apps/request-url', { appId: team.appId, url: app.url, signingSecret: SECRET })).toEqual({ ok: true });
+      expect(await control('apps/verify-url', { appId: team.appId })).toMatchObject({ isVerified: true });
+      expect(await control('tokens/revoke', { teamId: team.teamId, bot: false, users: [team.userId] })).toMatchObject({ eventId: expect.any(String) });
+      expect(await control('uninstall', { teamId: team.teamId })).toMatchObject({ eventId: expect.any(String) });
+      await until(() => app.requests.length === 3, 'the two events');
+      expect(app.requests.slice(1).map((r) => (JSON.parse(r.body) as { event: unknown }).event))
+        .toEqual([{ type: 'tokens_revoked', tokens: { oauth: [team.userId], bot: [] } }, { type: 'app_uninstalled' }]);
+      expect(await control('apps/request-url', { appId: team.appId })).toEqual({ ok: true });
+      expect(await control('apps/request-url', { appId: 'A0NOSUCHAPP', url: app.url, signingSecret: SECRET })).toMatchObject({ ok: false, error: expect.stringMatching(/unknown app/) });
+    } finally {
+      await slack.stop();
+      await app.close();
+    }
   });
 });
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
+import { defineCommand } from '../../src/commands/index.js';
 import type { EmulatedWorkspace } from '../../src/emulator/index.js';
+import { buttons } from '../commands/people.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/until.js';
 
@@ -24,6 +26,16 @@ async function post(url: string, body: string, headers: Record<string, string>):
 function sign(body: string, secret = SIGNING_SECRET, ts = Math.floor(Date.now() / 1000)): Record<string, string> {
   return { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}` };
 }
+
+/** `slow`: answers only when the test releases it (after Slack's 3 s are over, the answer must go to response_url). */
+let releaseSlow: (() => void) | undefined;
+const slowCommand = defineCommand({
+  name: 'slow', usage: 'slow', summary: 'Answer when the test says so (tests).',
+  async run({ reply }) {
+    await new Promise<void>((resolve) => { releaseSlow = resolve; });
+    await reply('the slow answer');
+  },
+});
 
 describe('HTTP events (POST /slack/events) against the emulator', () => {
   let h: Harness;
@@ -50,7 +62,7 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness({ now: () => NOW, env: { FLOTILLA_PUBLIC_ADDR: '127.0.0.1:0', SLACK_SIGNING_SECRET: SIGNING_SECRET } });
+    h = await startHarness({ now: () => NOW, extraCommands: [slowCommand], env: { FLOTILLA_PUBLIC_ADDR: '127.0.0.1:0', SLACK_SIGNING_SECRET: SIGNING_SECRET } });
     url = publicUrlOf(h);
     team = await httpTeam('Http Acme');
   });
@@ -58,12 +70,24 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
 
   it('workspace add --transport http: no socket, connected after auth.test, listed as http, and a mention answered over HTTP', async () => {
     expect(h.daemon.supervisor.worker(team.teamId)?.status()).toMatchObject({ transport: 'http', state: 'connected' });
+    const listed = (await h.daemon.workspaces.list()).find((w) => w.teamId === team.teamId);
+    expect(listed).toMatchObject({ transport: 'http', state: 'connected', owner: h.daemon.instanceId, connectedSince: expect.any(String) });
     expect(h.slack.openSockets({ appId: team.appId })).toBe(0);
     expect(h.slack.calls('apps.connections.open').filter((c) => c.teamId === team.teamId)).toHaveLength(0);
     const { eventIds } = mention(team, 'ping');
     await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text === 'pong' && m.method === 'chat.postMessage', 10_000);
     await until(() => h.slack.acks().filter((a) => eventIds.includes(a.eventId ?? '') && a.ackedAt !== null).length === 2, 5_000, 'both events acked');
     expect(h.slack.acks().find((a) => a.eventId === eventIds[0])).toMatchObject({ transport: 'http', status: 200 });
+  });
+
+  it('workspace restart of an http workspace checks its token again and counts a restart', async () => {
+    const authTests = h.slack.calls('auth.test').filter((c) => c.teamId === team.teamId).length;
+    expect(await h.daemon.workspaces.restart(team.teamId)).toBe(1);
+    await until(() => h.restarts(team.teamId) === 1 && h.state(team.teamId) === 'connected', 10_000, 'restarted');
+    expect(h.slack.calls('auth.test').filter((c) => c.teamId === team.teamId).length).toBe(authTests + 1);
+    expect(h.daemon.supervisor.worker(team.teamId)?.restartHistory).toEqual([expect.objectContaining({ reason: 'operator' })]);
+    mention(team, 'ping');
+    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === 2, 10_000, 'still answering');
   });
 
   it('answers url_verification with its challenge', async () => {
@@ -106,9 +130,12 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     expect(h.logs.join('\n')).not.toContain(SIGNING_SECRET);
   });
 
-  it('a signed but unreadable request gets 400', async () => {
+  it('a signed but unreadable request gets 400; a signed ssl_check gets 200', async () => {
     const body = '{"type":"event_callback",';
     expect((await post(url, body, { 'content-type': 'application/json', ...sign(body) })).status).toBe(400);
+    const check = 'ssl_check=1&token=emulator-verification-token';
+    expect((await post(url, check, { 'content-type': 'application/x-www-form-urlencoded', ...sign(check) })).status).toBe(200);
+    expect((await post(url, check, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401);
   });
 
   it('deduplicates a redelivery carrying X-Slack-Retry-Num: answered once', async () => {
@@ -117,8 +144,9 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     for (const eventId of eventIds) h.slack.redeliver(eventId);
     await until(() => h.slack.acks().filter((a) => eventIds.includes(a.eventId ?? '') && a.retryAttempt === 1 && a.ackedAt !== null).length === 2, 10_000, 'the retries acked');
     // A later request is answered: by then a second answer to the retried one would have come.
+    const pongs = h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length;
     mention(team, 'ping');
-    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === 2, 10_000, 'the second pong');
+    await until(() => h.slack.posted({ teamId: team.teamId }).filter((m) => m.text === 'pong').length === pongs + 1, 10_000, 'one more pong');
     expect(h.slack.posted({ teamId: team.teamId }).filter((m) => m.text.includes('retried once'))).toHaveLength(1);
     const tasks = await h.daemon.db.kysely.selectFrom('tasks').select('title').where('team_id', '=', team.teamId).where('title', 'like', '%retried once%').execute();
     expect(tasks).toHaveLength(1);
@@ -130,7 +158,21 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     expect(answer).toMatchObject({ responseType: 'ephemeral', user: team.userId });
   });
 
-  it('runs the leave form over HTTP: /flotilla leave opens it, a bad submission is answered in the body, a good one is stored', async () => {
+  it('answers a slow slash command through response_url once the HTTP response went out empty', async () => {
+    const { envelopeId, responseUrl } = h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'slow' });
+    await until(() => h.slack.acks().some((a) => a.envelopeId === envelopeId && a.ackedAt !== null), 10_000, 'the empty answer');
+    const ack = h.slack.acks().find((a) => a.envelopeId === envelopeId)!;
+    expect(ack).toMatchObject({ transport: 'http', status: 200 });
+    expect(ack.payload).toBeUndefined();
+    expect(ack.ackedAt! - ack.sentAt).toBeLessThan(3_000);
+    releaseSlow!();
+    const answer = await h.slack.waitForPosted((m) => m.method === 'response_url' && m.text === 'the slow answer', 10_000);
+    expect(answer).toMatchObject({ teamId: team.teamId, user: team.userId });
+    expect(responseUrl).toContain('/hooks/');
+    expect(h.slack.posted({ method: 'ack_payload' }).filter((m) => m.text === 'the slow answer')).toHaveLength(0);
+  });
+
+  it('runs the leave form over HTTP: /flotilla leave opens it, a bad submission is answered in the body, a good one is stored, Approve decides', async () => {
     h.slack.sendSlashCommand(team.teamId, { user: team.userId, channel: team.generalChannelId, text: 'leave' });
     await until(() => h.slack.openViews(team.teamId).some((v) => v.userId === team.userId), 10_000, 'the form to open');
     expect(h.slack.openViews(team.teamId)[0]?.view).toMatchObject({ callback_id: 'leave_request', title: { text: 'Apply for leave' } });
@@ -143,7 +185,15 @@ describe('HTTP events (POST /slack/events) against the emulator', () => {
     await h.slack.waitForPosted((m) => m.teamId === team.teamId && m.text.startsWith('Leave request #1: sick'), 10_000);
     const rows = await h.daemon.db.kysely.selectFrom('leave_requests').select(['number', 'status']).where('team_id', '=', team.teamId).execute();
     expect(rows).toEqual([{ number: 1, status: 'pending' }]);
-    expect(h.slack.acks().filter((a) => a.type === 'interactive').every((a) => a.transport === 'http' && a.status === 200)).toBe(true);
+    // The approver's Approve button, clicked: a block_actions payload over HTTP.
+    await until(() => h.slack.posted({ teamId: team.teamId }).some((m) => buttons(m).includes('leave_approve')), 10_000, 'the approver\'s note');
+    const note = h.slack.posted({ teamId: team.teamId }).find((m) => buttons(m).includes('leave_approve'))!;
+    h.slack.clickButton(team.teamId, { user: team.adminUserId, channel: note.channel, ts: note.ts, actionId: 'leave_approve' });
+    await until(async () => (await h.daemon.db.kysely.selectFrom('leave_requests').select('status').where('team_id', '=', team.teamId).executeTakeFirst())?.status === 'approved', 10_000, 'approved');
+    await until(() => h.slack.posted({ teamId: team.teamId, method: 'chat.update' }).some((m) => m.ts === note.ts && buttons(m).length === 0), 10_000, 'the note loses its buttons');
+    const interactive = h.slack.acks().filter((a) => a.type === 'interactive' && a.teamId === team.teamId);
+    expect(interactive).toHaveLength(3); // two submissions and one click
+    expect(interactive.every((a) => a.transport === 'http' && a.status === 200 && a.ackedAt !== null)).toBe(true);
   });
 
   it('answers 200 to an event for a team not installed here, drops it and counts it', async () => {

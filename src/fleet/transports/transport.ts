@@ -4,7 +4,11 @@
  * once how the socket ended.
  */
 
-/** What came in over a socket. `ack` must be called once (Socket Mode); it is a no-op on RTM. */
+/**
+ * What came in over a socket, or over HTTP (`public/events.ts`, through `fleet/http-inbox.ts`).
+ * `ack` must be called once: over Socket Mode it is the envelope's ack, over HTTP the response
+ * (an ack with an answer rejects when the response already went out empty); a no-op on RTM.
+ */
 export type InboundEnvelope =
   | {
       readonly kind: 'event';
