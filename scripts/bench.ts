@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDashboardBench } from './bench/dashboard.js';
 import { footprintReport, footprintRun, type FootprintRun } from './bench/footprint.js';
+import { runHttpBench } from './bench/http.js';
+import { httpMarkdown, httpTargets, type HttpReport } from './bench/http-report.js';
 import { ChildHandle } from './bench/ipc.js';
 import { runInstancesBench } from './bench/instances.js';
 import { instancesChecks, instancesMarkdown, type InstancesReport } from './bench/instances-report.js';
@@ -138,6 +140,23 @@ async function instancesMode(options: BenchOptions): Promise<void> {
   process.stdout.write(`\n${instancesMarkdown(report)}\n${instancesChecks(report).join('\n')}\n\nwrote ${base}.json and ${base}.md\n`);
 }
 
+/** `--mode http`: the HTTP path against its peer (scripts/bench/http.ts). */
+async function httpMode(options: BenchOptions): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const errors: Record<string, string> = {};
+  const { results, emulatorRssMb } = await runHttpBench(options, errors);
+  const report: HttpReport = {
+    mode: 'http', startedAt, finishedAt: new Date().toISOString(), machine: machine(), revision: revision(), command: commandLine(),
+    options, results, targets: httpTargets(results, options), errors, emulatorRssMb,
+  };
+  await mkdir(options.outDir, { recursive: true });
+  const base = join(options.outDir, `http-${startedAt.replace(/[:.]/g, '-').slice(0, 19)}-n${options.n}${options.label === '' ? '' : `-${options.label}`}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(`${base}.md`, httpMarkdown(report));
+  process.stdout.write(`\n${httpMarkdown(report)}\nwrote ${base}.json and ${base}.md\n`);
+  if (Object.keys(errors).length > 0) process.exitCode = 1;
+}
+
 function commandLine(): string {
   return `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
 }
@@ -148,6 +167,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  if (options.mode === 'http') return httpMode(options);
   if (options.instances > 1) return instancesMode(options);
   if (options.dashboard) {
     const { markdown, files } = await runDashboardBench(options, { revision: revision(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() });

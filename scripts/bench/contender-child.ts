@@ -10,15 +10,18 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Contender, ContenderName } from './contenders/contender.js';
+import type { Contender, ContenderName, HttpContenderName } from './contenders/contender.js';
 import type { BenchWorkspace } from './emulator-child.js';
 import { serve } from './ipc.js';
 
 const { values } = parseArgs({ options: { kind: { type: 'string' }, 'connect-rate': { type: 'string', default: '1000' } } });
 
-/** Imports only the contender asked for, so an empty process of one kind loads nothing of the others. */
-async function create(kind: ContenderName): Promise<Contender> {
+/** Imports only the contender asked for, so an empty process of one kind loads nothing of the others. `http-…`: the HTTP mode's. */
+async function create(kind: ContenderName | `http-${HttpContenderName}`): Promise<Contender> {
   switch (kind) {
+    case 'http-flotilla': return new (await import('./http-contenders/flotilla.js')).HttpFlotillaContender(Number(values['connect-rate']));
+    case 'http-bolt': return new (await import('./http-contenders/bolt.js')).HttpBoltContender();
+    case 'http-floor': return new (await import('./http-contenders/floor.js')).HttpFloorContender();
     case 'flotilla': return new (await import('./contenders/flotilla.js')).FlotillaContender(Number(values['connect-rate']));
     case 'bolt': return new (await import('./contenders/bolt.js')).BoltContender();
     case 'floor': return new (await import('./contenders/floor.js')).FloorContender();
@@ -29,7 +32,7 @@ async function create(kind: ContenderName): Promise<Contender> {
   }
 }
 
-const contender = await create(values.kind as ContenderName);
+const contender = await create(values.kind as ContenderName | `http-${HttpContenderName}`);
 const gc = (globalThis as { gc?: () => void }).gc;
 /** How late the event loop ran (blocking, GC pauses): the bot's share of a latency tail. */
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -118,6 +121,10 @@ serve({
   admin: async () => {
     if (!contender.admin) throw new Error(`${String(values.kind)} has no admin API`);
     return contender.admin();
+  },
+  requestUrl: () => {
+    if (!contender.requestUrl) throw new Error(`${String(values.kind)} has no request URL`);
+    return contender.requestUrl();
   },
   heapProfile: async (arg) => heapProfile(arg as Parameters<typeof heapProfile>[0]),
   hasGc: () => gc !== undefined,

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { SlackEmulator } from '../../src/emulator/index.js';
 import type { ConnectionsOpenScope, EmulatedWorkspace } from '../../src/emulator/index.js';
 import { serve } from './ipc.js';
+import { runHttpLoad, type HttpLoadOptions } from './http-load.js';
 import { runLoad, type LoadOptions } from './load.js';
 
 /** What a contender needs to know about one workspace. */
@@ -23,6 +24,8 @@ const slack = await SlackEmulator.start({
   redeliverUnackedAfterMs: redeliver === undefined ? null : Number(redeliver),
 });
 const teams: EmulatedWorkspace[] = [];
+/** The HTTP mode's workspaces: one distributed app installed in each (one signing secret, a bot token per team). */
+const sharedTeams: EmulatedWorkspace[] = [];
 let callsMark = 0;
 /** Socket opens per app (wall-clock ms), for takeover times measured where Slack sees them. */
 const opens = new Map<string, number[]>();
@@ -51,6 +54,19 @@ serve({
       appId: t.appId, botUserId: t.botUserId, botId: t.botId,
     }));
   },
+  /** N workspaces that install one app (the HTTP mode's distributed app). */
+  setupShared: (arg) => {
+    const { n } = arg as { n: number };
+    for (let i = sharedTeams.length; i < n; i++) {
+      const app = sharedTeams[0] === undefined ? undefined : slack.app(sharedTeams[0].appId);
+      sharedTeams.push(slack.createWorkspace({ name: `Bench ${i}`, ...(app === undefined ? {} : { app }) }));
+    }
+    return sharedTeams.map((t): BenchWorkspace => ({
+      teamId: t.teamId, teamName: t.teamName, botToken: t.botToken, appToken: t.appToken,
+      appId: t.appId, botUserId: t.botUserId, botId: t.botId,
+    }));
+  },
+  httpLoad: (arg) => runHttpLoad(slack, sharedTeams, arg as HttpLoadOptions),
   liveSockets: () => slack.openSockets({ kind: 'socket-mode' }),
   load: (arg) => runLoad(slack, teams, arg as LoadOptions),
   connectionsOpenLimit: (arg) => {

@@ -31,7 +31,8 @@ export interface FootprintRun {
 }
 
 /** Every descendant of `pid` (Linux: /proc/<pid>/task/<tid>/children). */
-async function descendants(pid: number): Promise<number[]> {
+/** Every process below `pid` (Linux /proc; none elsewhere). */
+export async function descendants(pid: number): Promise<number[]> {
   const out: number[] = [];
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   for (const task of tasks) {

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
-import { CONTENDERS, type ContenderName } from './contenders/contender.js';
+import { CONTENDERS, HTTP_CONTENDERS, type ContenderName } from './contenders/contender.js';
 
 /** Everything one bench run is told, from flags (see `--help`). */
 export interface BenchOptions {
+  /** `socket` (default): the contenders over Socket Mode; `http`: the HTTP path against its peer (scripts/bench/http.ts). */
+  readonly mode: 'socket' | 'http';
   readonly n: number;
   readonly m: number;
   readonly rate: number;
@@ -43,6 +45,13 @@ export interface BenchOptions {
 }
 
 export const HELP = `npm run bench -- [flags]
+
+  --mode MODE           socket (default) or http: one distributed app over HTTP events, N installs,
+                        flotilla's POST /slack/events against one Bolt App (HTTPReceiver + authorize)
+                        and a raw node:http floor, on the same signed event_callback load; per round
+                        and contender the main load (M at R/s) then a rate sweep of M mentions a step
+                        (reply p95 under --sweep-p95-ms). Defaults there: N 1000, M 3000, R 200,
+                        3 rounds, rates 100,200,400,800,1200,1600 (quick: N 20, M 200, 1 round)
 
   --n N                 workspaces (default 500; quick 20)
   --m M                 mentions in the main load (default 6000; quick 400)
@@ -119,7 +128,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const { values: v } = parseArgs({
     args: [...argv],
     options: {
-      help: { type: 'boolean' }, quick: { type: 'boolean' },
+      help: { type: 'boolean' }, quick: { type: 'boolean' }, mode: { type: 'string' },
       n: { type: 'string' }, m: { type: 'string' }, r: { type: 'string' }, rounds: { type: 'string' }, contenders: { type: 'string' },
       'no-sweep': { type: 'boolean' }, 'sweep-rates': { type: 'string' }, 'sweep-step-ms': { type: 'string' },
       'sweep-p95-ms': { type: 'string' }, 'no-refine': { type: 'boolean' },
@@ -135,6 +144,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   });
   if (v.help) return 'help';
   const quick = v.quick ?? false;
+  const mode = v.mode ?? 'socket';
+  if (mode !== 'socket' && mode !== 'http') throw new Error(`--mode must be socket or http: ${mode}`);
+  const isHttp = mode === 'http';
   const num = (text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
     const value = Number(text);
@@ -142,19 +154,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     return value;
   };
   const contenders = (v.contenders ?? CONTENDERS.join(',')).split(',').map((s) => s.trim());
-  for (const c of contenders) if (![...CONTENDERS, 'flotilla-before'].includes(c)) throw new Error(`unknown contender: ${c}`);
+  const known: readonly string[] = isHttp ? HTTP_CONTENDERS : [...CONTENDERS, 'flotilla-before'];
+  for (const c of contenders) if (!known.includes(c)) throw new Error(`unknown contender${isHttp ? ' in the http mode' : ''}: ${c}`);
   if (contenders.includes('flotilla-before') && !process.env['BENCH_BEFORE_DIR']) throw new Error('flotilla-before needs BENCH_BEFORE_DIR: a built checkout of the other version');
   const scope = v['storm-scope'] ?? 'app';
   if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
   return {
-    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : 500),
-    m: num(v.m, quick ? 400 : 6000),
+    mode,
+    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : isHttp ? 1000 : 500),
+    m: num(v.m, quick ? (isHttp ? 200 : 400) : isHttp ? 3000 : 6000),
     rate: num(v.r, 200),
-    rounds: roundsOf(v.rounds),
+    rounds: v.rounds === undefined && isHttp && !quick ? 3 : roundsOf(v.rounds),
     contenders: contenders as ContenderName[],
     quick,
     sweep: !(v['no-sweep'] ?? false),
-    sweepRates: numberList(v['sweep-rates'] ?? (quick ? '200,500,1000,2000' : '100,200,400,600,800,1000,1200,1500,2000,2500,3000')),
+    sweepRates: numberList(v['sweep-rates'] ?? (isHttp ? (quick ? '100,400' : '100,200,400,800,1200,1600')
+      : quick ? '200,500,1000,2000' : '100,200,400,600,800,1000,1200,1500,2000,2500,3000')),
     sweepStepMs: num(v['sweep-step-ms'], quick ? 1500 : 5000),
     sweepP95Ms: num(v['sweep-p95-ms'], 100),
     sweepRefine: !(v['no-refine'] ?? quick),

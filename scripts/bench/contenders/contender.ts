@@ -4,6 +4,9 @@ import type { BenchWorkspace } from '../emulator-child.js';
 export const CONTENDERS = ['flotilla', 'bolt', 'floor'] as const;
 /** Those, or `flotilla-before`: the flotilla contender of another build (BENCH_BEFORE_DIR), for side-by-side runs. */
 export type ContenderName = (typeof CONTENDERS)[number] | 'flotilla-before';
+/** The HTTP mode's contenders (scripts/bench/http-contenders/), in report order. */
+export const HTTP_CONTENDERS = ['flotilla', 'bolt', 'floor'] as const;
+export type HttpContenderName = (typeof HTTP_CONTENDERS)[number];
 
 /** One way of keeping N Slack workspaces connected and answering `ping`, run in its own process. */
 export interface Contender {
@@ -21,6 +24,8 @@ export interface Contender {
   transitionsToConnected?(): number;
   /** Where its admin API listens and its token (flotilla only: the dashboard benchmark). */
   admin?(): Promise<{ url: string; token: string }>;
+  /** The HTTP mode's contenders: the request URL Slack posts events to (known after `connect`). */
+  requestUrl?(): string;
   /** Closes everything. */
   stop(): Promise<void>;
 }

@@ -47,8 +47,11 @@ export async function insertRows(kysely: Kysely<Schema>, key: string, rows: read
   }
 }
 
-/** Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `error`, its garbage collector tuned as `flotilla start` tunes it. */
-export async function startDaemon(apiUrl: string, connectRate: number): Promise<{ daemon: Daemon; key: string; dataDir: string }> {
+/**
+ * Starts a daemon on a fresh data dir (or DATABASE_URL) with logs at `error`, its garbage collector
+ * tuned as `flotilla start` tunes it; `env` adds settings (the HTTP mode's public listener).
+ */
+export async function startDaemon(apiUrl: string, connectRate: number, env: NodeJS.ProcessEnv = {}): Promise<{ daemon: Daemon; key: string; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const key = SecretBox.generateKey();
   const config = loadConfig({
@@ -62,6 +65,7 @@ export async function startDaemon(apiUrl: string, connectRate: number): Promise<
     // A random port: the admin API runs as in production, without colliding with another daemon.
     FLOTILLA_ADMIN_ADDR: '127.0.0.1:0',
     FLOTILLA_HEAP_GROWTH_PERCENT: process.env['FLOTILLA_HEAP_GROWTH_PERCENT'],
+    ...env,
   });
   // As `flotilla start` does (src/main.ts): this process is the daemon's.
   tuneGarbageCollector({ heapGrowthPercent: config.heapGrowthPercent });
