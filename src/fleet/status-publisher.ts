@@ -20,8 +20,8 @@ export interface StatusSink {
 
 export interface StatusPublisherOptions {
   readonly sink: StatusSink;
-  /** The running workers and their connection keys. */
-  readonly source: () => ReadonlyArray<{ readonly status: WorkerStatus; readonly connectionKey: string | null }>;
+  /** The running workers and their connection keys; a status is built only when asked for (a fleet of HTTP workers publishes none). */
+  readonly source: () => ReadonlyArray<{ readonly status: () => WorkerStatus; readonly connectionKey: string | null }>;
   /** The fencing epoch of a lease this instance holds. */
   readonly epochOf: (key: string) => number | undefined;
   readonly intervalMs: number;
@@ -85,10 +85,12 @@ export class StatusPublisher {
   async #publishOnce(): Promise<void> {
     const changed: PublishedStatus[] = [];
     const fingerprints = new Map<string, string>();
-    for (const { status, connectionKey } of this.#o.source()) {
+    for (const worker of this.#o.source()) {
+      const { connectionKey } = worker;
       if (connectionKey === null) continue;
       const epoch = this.#o.epochOf(connectionKey);
       if (epoch === undefined) continue;
+      const status = worker.status();
       const fingerprint = JSON.stringify([epoch, status]);
       fingerprints.set(status.teamId, fingerprint);
       if (this.#published.get(status.teamId) !== fingerprint) changed.push({ status, connectionKey, epoch });

@@ -121,9 +121,9 @@ export class Supervisor {
     return this.#running.get(teamId)?.worker;
   }
 
-  /** Every running worker's status with its connection key (for publishing the fleet's state). */
-  running(): Array<{ readonly status: WorkerStatus; readonly connectionKey: string | null }> {
-    return [...this.#running.values()].map((r) => ({ status: r.worker.status(), connectionKey: r.connectionKey }));
+  /** Every running worker with its connection key, its status built on demand (for publishing the fleet's state). */
+  running(): Array<{ readonly status: () => WorkerStatus; readonly connectionKey: string | null }> {
+    return [...this.#running.values()].map((r) => ({ status: () => r.worker.status(), connectionKey: r.connectionKey }));
   }
 
   /**
