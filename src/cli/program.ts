@@ -11,6 +11,8 @@ export interface ProgramActions {
   start(): Promise<number>;
   /** Applies migrations. Resolves to the exit code. */
   migrate(): Promise<number>;
+  /** Re-encrypts every stored token with the current key. Resolves to the exit code. */
+  rotateKeys(): Promise<number>;
   /** Runs the interactive demo. Resolves to the exit code. */
   demo(): Promise<number>;
   /** A client for the running daemon's admin API (rejects when no token can be found or the config is bad). */
@@ -43,6 +45,9 @@ export function buildProgram(actions: ProgramActions, version: string, io: Progr
     .action(async () => { process.exitCode = await actions.start(); });
   program.command('migrate').description('apply database migrations and exit')
     .action(async () => { process.exitCode = await actions.migrate(); });
+  program.command('keys').description('the encryption key of stored tokens')
+    .command('rotate').description('re-encrypt every stored token with FLOTILLA_ENCRYPTION_KEY, reading it with FLOTILLA_ENCRYPTION_KEY_PREVIOUS (or the data dir\'s encryption-key); safe to rerun, the daemon may be running')
+    .action(async () => { process.exitCode = await actions.rotateKeys(); });
   program.command('demo').description('try flotilla without Slack: built-in Slack emulator, daemon, two sample workspaces, a chat in your terminal')
     .action(async () => { process.exitCode = await actions.demo(); });
   program.command('status').description('this instance (version, uptime, readiness, connections held) and the fleet (instances, workspaces by state)')

@@ -313,11 +313,13 @@ export class WorkspaceRepository {
   }
 }
 
-function botContext(teamId: string): string {
+/** The associated data a bot token is sealed with: a token moved to another row does not open. */
+export function botContext(teamId: string): string {
   return `workspaces.bot_token:${teamId}`;
 }
 
-function appContext(teamId: string): string {
+/** The associated data an app token is sealed with. */
+export function appContext(teamId: string): string {
   return `workspaces.app_token:${teamId}`;
 }
 
