@@ -40,6 +40,12 @@ export interface BenchOptions {
   readonly footprintRuns: number;
   /** An admin URL of a PostgreSQL server for the footprint's comparison run (a temp database is made there). */
   readonly footprintExternal: string | undefined;
+  /** `--mode import`: bulk import timing (scripts/bench/import.ts) instead of the contenders. */
+  readonly mode: 'import' | undefined;
+  /** FLOTILLA_CONNECT_RATE values the import mode measures. */
+  readonly importRates: readonly number[];
+  /** Workspaces added the old way (one CLI call each) per round in the import mode. */
+  readonly importSample: number;
 }
 
 export const HELP = `npm run bench -- [flags]
@@ -89,6 +95,12 @@ export const HELP = `npm run bench -- [flags]
   --dashboard           the dashboard instead: flotilla connects N (default 10000) workspaces, and
                         Debian's chromium times sign-in, filters, sorts and page turns, the page's
                         share of its main thread under the --r mention load, and a restart of all
+  --mode import         bulk import instead: N (default 1000) workspaces through one
+                        \`flotilla workspace add --from FILE\` into a fresh daemon (embedded PostgreSQL),
+                        time to all stored and to all connected, at each --import-rates value, --rounds
+                        times (default 3), and the old way (one CLI call each, 8 at a time) on a sample
+  --import-rates LIST   FLOTILLA_CONNECT_RATE values for the import mode (default 20,200; 20 is the default)
+  --import-sample K     workspaces added the old way per round (default 64; 0 skips it)
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
@@ -131,6 +143,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, dashboard: { type: 'boolean' },
       instances: { type: 'string' }, 'ttl-ms': { type: 'string' }, 'takeover-rate': { type: 'string' }, 'steady-ms': { type: 'string' },
       footprint: { type: 'boolean' }, 'footprint-runs': { type: 'string' }, 'footprint-external': { type: 'string' },
+      mode: { type: 'string' }, 'import-rates': { type: 'string' }, 'import-sample': { type: 'string' },
     },
   });
   if (v.help) return 'help';
@@ -144,13 +157,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const contenders = (v.contenders ?? CONTENDERS.join(',')).split(',').map((s) => s.trim());
   for (const c of contenders) if (![...CONTENDERS, 'flotilla-before'].includes(c)) throw new Error(`unknown contender: ${c}`);
   if (contenders.includes('flotilla-before') && !process.env['BENCH_BEFORE_DIR']) throw new Error('flotilla-before needs BENCH_BEFORE_DIR: a built checkout of the other version');
+  if (v.mode !== undefined && v.mode !== 'import') throw new Error(`unknown --mode: ${v.mode} (import)`);
+  const isImport = v.mode === 'import';
   const scope = v['storm-scope'] ?? 'app';
   if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
   return {
-    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : 500),
+    n: num(v.n, v.dashboard ? 10_000 : isImport ? 1000 : quick ? 20 : 500),
     m: num(v.m, quick ? 400 : 6000),
     rate: num(v.r, 200),
-    rounds: roundsOf(v.rounds),
+    rounds: v.rounds === undefined && isImport ? 3 : roundsOf(v.rounds),
     contenders: contenders as ContenderName[],
     quick,
     sweep: !(v['no-sweep'] ?? false),
@@ -180,5 +195,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     dashboard: v.dashboard ?? false,
     footprintRuns: v.footprint ? Math.max(1, num(v['footprint-runs'], 3)) : 0,
     footprintExternal: v['footprint-external'],
+    mode: isImport ? 'import' : undefined,
+    importRates: numberList(v['import-rates'] ?? '20,200'),
+    importSample: num(v['import-sample'], 64),
   };
 }
