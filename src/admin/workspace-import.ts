@@ -4,8 +4,6 @@ import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 
 /** How many `auth.test` calls an import makes at once: quick for 1,000 rows, gentle on Slack. */
 export const IMPORT_CONCURRENCY = 16;
-/** How many rows' stores run at once (the database pool has 10 connections). */
-const STORE_CONCURRENCY = 4;
 /** Rate-limited `auth.test` calls are tried again this many times, waiting 1, 2, 4 s. */
 const RATE_LIMIT_RETRIES = 3;
 
@@ -36,15 +34,16 @@ export interface IdentifiedWorkspace {
 export interface ImportSteps {
   /** Validates one row (shape, then `auth.test`); rejects with a FlotillaError whose message is the reason. */
   identify(input: { botToken: string; appToken?: string | undefined; transport?: TransportKind | undefined }): Promise<IdentifiedWorkspace>;
-  store(identified: IdentifiedWorkspace): Promise<void>;
+  /** Stores every row (distinct teams), in as few statements as it likes. */
+  storeAll(identified: readonly IdentifiedWorkspace[]): Promise<void>;
 }
 
 /**
  * Validates every row (duplicates of an earlier row's bot token refused
  * without asking Slack; at most IMPORT_CONCURRENCY `auth.test` at once),
  * refuses a row whose team an earlier row already added, then stores the
- * rest. Resolves to one outcome per row, in order. Rejects only when a store
- * fails (the database), after the rows stored before it.
+ * rest together. Resolves to one outcome per row, in order. Rejects only
+ * when storing fails (the database).
  */
 export async function importRows(rows: readonly ImportRowInput[], steps: ImportSteps): Promise<ImportOutcome[]> {
   const firstRowOfToken = new Map<string, number>();
@@ -68,7 +67,9 @@ export async function importRows(rows: readonly ImportRowInput[], steps: ImportS
     return { row: row.row, teamId: found.teamId };
   });
   const toStore = identified.filter((found, i): found is IdentifiedWorkspace => typeof found !== 'string' && 'teamId' in outcomes[i]!);
-  await mapBounded(toStore, STORE_CONCURRENCY, (workspace) => steps.store(workspace));
+  // In a few statements, not one per row: each row's NOTIFY makes every instance reconcile, and
+  // rows arriving together make that once or twice instead of once per row.
+  if (toStore.length > 0) await steps.storeAll(toStore);
   return outcomes;
 }
 

@@ -69,10 +69,10 @@ export class WorkspaceService {
    * once; rows refused for a bad token shape, Slack's answer, or a duplicate
    * in the batch; the others stored, then started together, paced as usual.
    * Resolves to one outcome per row, in the rows' order; never rejects for a
-   * row (only when the database fails, with the rows stored so far kept).
+   * row (only when the database fails).
    */
   async importMany(rows: readonly ImportRowInput[]): Promise<ImportOutcome[]> {
-    const outcomes = await importRows(rows, { identify: (input) => this.#identify(input), store: (identified) => this.#store(identified) });
+    const outcomes = await importRows(rows, { identify: (input) => this.#identify(input), storeAll: (identified) => this.repo.upsertMany(identified) });
     const added = outcomes.filter((outcome) => 'teamId' in outcome).length;
     this.logger.info({ rows: rows.length, added, refused: rows.length - added }, 'workspaces imported');
     if (added > 0) await this.#refresh();

@@ -18,8 +18,8 @@ function fakeSteps(): ImportSteps & { stored: string[]; maxInFlight: number } {
       if (!match) throw new InvalidInputError('the bot token must start with xoxb-');
       return { teamId: match[1]!, teamName: match[1]!, connection: { transport: 'rtm' }, botToken: input.botToken, appId: null, botUserId: 'U1', botId: null };
     },
-    async store(identified: IdentifiedWorkspace): Promise<void> {
-      steps.stored.push(identified.teamId);
+    async storeAll(identified: readonly IdentifiedWorkspace[]): Promise<void> {
+      steps.stored.push(...identified.map((workspace) => workspace.teamId));
     },
   };
   return steps;
