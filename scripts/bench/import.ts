@@ -138,13 +138,42 @@ async function startDaemon(apiUrl: string, rate: number, logLevel: string): Prom
   return { child, dataDir, env };
 }
 
+/** How long a SIGTERM may take before the second signal (flotilla then exits at once). */
+const STOP_GRACE_MS = 60_000;
+
+/** SIGTERM, and a second one if the drain takes longer than STOP_GRACE_MS (said on stderr: it is a finding). */
 async function stopDaemon(daemon: Daemon): Promise<void> {
   if (daemon.child.exitCode === null) {
     const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
     daemon.child.kill('SIGTERM');
-    await exited;
+    const late = await Promise.race([exited.then(() => false), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS, true))]);
+    if (late) {
+      process.stderr.write(`[import] flotilla did not stop within ${STOP_GRACE_MS} ms of SIGTERM: sending the second signal\n`);
+      daemon.child.kill('SIGTERM');
+      await exited;
+    }
   }
+  // A second signal leaves the embedded server to the next start's orphan check: stop it here.
+  await stopOrphanedServer(join(daemon.dataDir, 'pgdata'));
   await rm(daemon.dataDir, { recursive: true, force: true });
+}
+
+async function stopOrphanedServer(pgdata: string): Promise<void> {
+  const pid = Number((await readFile(join(pgdata, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  await waitFor(async () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 30_000, 'the orphaned embedded server stopping');
 }
 
 function runCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -183,7 +212,9 @@ export function importMarkdown(result: ImportBenchResult, options: ImportBenchOp
     const runs = result.runs.filter((run) => run.connectRate === rate);
     if (runs.length === 0) continue;
     const connected = median(runs.map((run) => run.connectedMs));
-    lines.push(`- at ${rate}/s: stored ${(median(runs.map((run) => run.storedMs)) / 1000).toFixed(2)} s, connected ${(connected / 1000).toFixed(2)} s: ${connected <= 20_000 ? 'meets' : 'misses'} the target`);
+    // Each new worker takes two paced steps (its auth.test, then apps.connections.open): the floor.
+    const floorS = (2 * options.n) / rate;
+    lines.push(`- at ${rate}/s: stored ${(median(runs.map((run) => run.storedMs)) / 1000).toFixed(2)} s, connected ${(connected / 1000).toFixed(2)} s (pacing floor 2 × ${options.n} / ${rate} = ${floorS.toFixed(1)} s): ${connected <= 20_000 ? 'meets' : 'misses'} the target`);
   }
   if (result.oldWay.length > 0) {
     const per = median(result.oldWay.map((run) => run.perWorkspaceMs));
