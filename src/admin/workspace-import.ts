@@ -1,5 +1,6 @@
 import { sleep } from '../lib/abort.js';
 import { errorMessage, FlotillaError, SlackCallError } from '../lib/errors.js';
+import { redactSecrets } from '../lib/redact.js';
 import type { ConnectionSpec, TransportKind } from '../slack/types.js';
 
 /** How many `auth.test` calls an import makes at once: quick for 1,000 rows, gentle on Slack. */
@@ -54,7 +55,7 @@ export async function importRows(rows: readonly ImportRowInput[], steps: ImportS
     try {
       return await identifyWithRetries(steps, row);
     } catch (error) {
-      return error instanceof FlotillaError ? error.message : `could not be checked: ${errorMessage(error)}`;
+      return redactSecrets(error instanceof FlotillaError ? error.message : `could not be checked: ${errorMessage(error)}`);
     }
   });
   const firstRowOfTeam = new Map<string, number>();
