@@ -1,4 +1,4 @@
-import { sleep, withTimeout } from '../lib/abort.js';
+import { aborted, sleep, withTimeout } from '../lib/abort.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
@@ -213,7 +213,7 @@ export class Worker implements ConnectionMember {
     if (identity) {
       this.#identity = identity;
       this.deps.pool.attach(this.spec, this);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await aborted(signal); // resolves at once when the stop came while auth.test was on its way
       await this.deps.pool.detach(this.spec, this.teamId);
     }
     if (this.#state.value !== 'removed') {
