@@ -146,5 +146,9 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
     expect(await migrate.exited).toBe(0);
     expect(migrate.output()).toContain('database is up to date');
     expect(await postmasterPid(join(dataDir, 'pgdata'))).toBeUndefined();
+    const rotate = spawnFlotilla(['keys', 'rotate'], { ...env, FLOTILLA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') });
+    expect(await rotate.exited).toBe(0);
+    expect(rotate.output()).toContain('re-encrypted 0 workspace(s) with the new key');
+    expect(await postmasterPid(join(dataDir, 'pgdata'))).toBeUndefined();
   });
 });
