@@ -126,8 +126,11 @@ async function rotateKeys(): Promise<number> {
   let previous = config.previousEncryptionKey;
   let source = 'FLOTILLA_ENCRYPTION_KEY_PREVIOUS';
   if (previous === undefined) {
-    const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
-    if (text === undefined || text.trim() === '') return refuse(`no old key: FLOTILLA_ENCRYPTION_KEY_PREVIOUS is unset and ${keyFile} does not exist`);
+    const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => error);
+    if (text instanceof Error && (text as NodeJS.ErrnoException).code !== 'ENOENT') {
+      return refuse(`cannot read ${keyFile} (${(text as NodeJS.ErrnoException).code ?? text.message}); run as the daemon's user or set FLOTILLA_ENCRYPTION_KEY_PREVIOUS`);
+    }
+    if (typeof text !== 'string' || text.trim() === '') return refuse(`no old key: FLOTILLA_ENCRYPTION_KEY_PREVIOUS is unset and ${keyFile} does not exist`);
     try {
       previous = parseKey(text.trim(), keyFile);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -108,7 +108,7 @@ describe('flotilla keys rotate', () => {
     await db?.drop();
   });
 
-  it('refuses with one line when there is no new key, or it is the old one', async () => {
+  it('refuses with one line when there is no new key, no old key, or the new key is the old one', async () => {
     const noKey = await run(['keys', 'rotate']);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/^flotilla: keys rotate: FLOTILLA_ENCRYPTION_KEY is unset: set it to the new key[^\n]*\n$/);
@@ -118,7 +118,12 @@ describe('flotilla keys rotate', () => {
     const samePrevious = await run(['keys', 'rotate'], { FLOTILLA_ENCRYPTION_KEY: newKey, FLOTILLA_ENCRYPTION_KEY_PREVIOUS: newKey });
     expect(samePrevious.code).toBe(2);
     expect(samePrevious.stderr).toBe('flotilla: keys rotate: FLOTILLA_ENCRYPTION_KEY is the old key (FLOTILLA_ENCRYPTION_KEY_PREVIOUS): set it to a new one\n');
-    for (const refused of [noKey, same, samePrevious]) expect(refused.stdout).toBe('');
+    const emptyDir = await mkdtemp(join(tmpdir(), 'flotilla-keys-'));
+    const noOldKey = await run(['keys', 'rotate'], { FLOTILLA_ENCRYPTION_KEY: newKey, FLOTILLA_DATA_DIR: emptyDir });
+    await rm(emptyDir, { recursive: true, force: true });
+    expect(noOldKey.code).toBe(2);
+    expect(noOldKey.stderr).toBe(`flotilla: keys rotate: no old key: FLOTILLA_ENCRYPTION_KEY_PREVIOUS is unset and ${join(emptyDir, 'encryption-key')} does not exist\n`);
+    for (const refused of [noKey, same, samePrevious, noOldKey]) expect(refused.stdout).toBe('');
   });
 
   it('refuses, changing nothing, when a row opens with neither key', async () => {
