@@ -12,6 +12,7 @@ import { runDashboardBench } from './bench/dashboard.js';
 import { footprintReport, footprintRun, type FootprintRun } from './bench/footprint.js';
 import { runHttpBench } from './bench/http.js';
 import { httpMarkdown, httpTargets, type HttpReport } from './bench/http-report.js';
+import { importMarkdown, runImportBench } from './bench/import.js';
 import { ChildHandle } from './bench/ipc.js';
 import { runInstancesBench } from './bench/instances.js';
 import { instancesChecks, instancesMarkdown, type InstancesReport } from './bench/instances-report.js';
@@ -157,6 +158,21 @@ async function httpMode(options: BenchOptions): Promise<void> {
   if (Object.keys(errors).length > 0) process.exitCode = 1;
 }
 
+/** `--mode import`: bulk import through the CLI's one call (scripts/bench/import.ts). */
+async function importMode(options: BenchOptions): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const modeOptions = { n: options.n, rounds: options.rounds, rates: options.importRates, sample: options.importSample, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'error' };
+  const result = await runImportBench(modeOptions);
+  const cpu = cpus();
+  const header = `# flotilla bulk import, ${startedAt}\n\n\`${commandLine()}\` at ${revision()}; ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}, node ${process.version}`;
+  const text = importMarkdown(result, modeOptions, header);
+  await mkdir(options.outDir, { recursive: true });
+  const base = join(options.outDir, `import-${startedAt.replace(/[:.]/g, '-').slice(0, 19)}-n${options.n}${options.label === '' ? '' : `-${options.label}`}`);
+  await writeFile(`${base}.json`, `${JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: machine(), revision: revision(), command: commandLine(), options: modeOptions, result }, null, 2)}\n`);
+  await writeFile(`${base}.md`, text);
+  process.stdout.write(`\n${text}\nwrote ${base}.json and ${base}.md\n`);
+}
+
 function commandLine(): string {
   return `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
 }
@@ -169,6 +185,7 @@ async function main(): Promise<void> {
   }
   if (options.mode === 'http') return httpMode(options);
   if (options.instances > 1) return instancesMode(options);
+  if (options.mode === 'import') return importMode(options);
   if (options.dashboard) {
     const { markdown, files } = await runDashboardBench(options, { revision: revision(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() });
     process.stdout.write(`\n${markdown}\nwrote ${files.join(' and ')}\n`);

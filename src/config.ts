@@ -198,6 +198,25 @@ export function loadAdminSettings(env: NodeJS.ProcessEnv = process.env): AdminSe
   };
 }
 
+/**
+ * Why the admin API must not listen where the config says (a ConfigError
+ * naming FLOTILLA_ADMIN_ADDR), or undefined when it may: off a loopback address (127.0.0.0/8, ::1, localhost) it needs
+ * FLOTILLA_ADMIN_TOKEN set explicitly, not a token generated into a data dir
+ * that nobody chose to share. The text is one line naming both variables.
+ */
+export function adminAddressError(config: Pick<Config, 'adminAddr' | 'adminToken'>): ConfigError | undefined {
+  if (config.adminToken !== undefined || isLoopbackHost(config.adminAddr.host)) return undefined;
+  return new ConfigError('FLOTILLA_ADMIN_ADDR', `${config.adminAddr.host} is not a loopback address; set FLOTILLA_ADMIN_TOKEN explicitly to serve the admin API there (or listen on 127.0.0.1)`);
+}
+
+/** 127.0.0.0/8, ::1 (bracketed or not) and localhost; any other name or address counts as reachable from outside. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
+  const octets = bare.split('.');
+  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+}
+
 function listenAddress(variable: string, addr: string): ListenAddress {
   const at = addr.lastIndexOf(':');
   const port = Number(addr.slice(at + 1));

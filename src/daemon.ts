@@ -8,7 +8,7 @@ import { startAdminServer } from './admin/server.js';
 import { WorkspaceService } from './admin/workspace-service.js';
 import type { TeamDataSources } from './admin/team-data-routes.js';
 import { createCommandHandler, type CommandDefinition } from './commands/index.js';
-import type { Config } from './config.js';
+import { adminAddressError, type Config } from './config.js';
 import { openDatabase, WORKSPACES_CHANNEL, type Database } from './db/database.js';
 import { EmbeddedServer, type EmbeddedServerOptions } from './db/embedded-server.js';
 import { FleetRepository } from './db/fleet-repository.js';
@@ -111,6 +111,8 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, logger } = options;
+    const unsafe = adminAddressError(config);
+    if (unsafe) throw unsafe;
     const server = config.databaseUrl !== undefined || options.database ? undefined
       : options.server ?? (await EmbeddedServer.start({ dataDir: config.dataDir, logger, role: 'owner', ...options.embedded }));
     const { renewEveryMs, statementMs } = leaseTimings(config.leaseTtlMs);
@@ -125,7 +127,8 @@ export class Daemon {
       const { applied } = await db.migrate();
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
       const key = config.encryptionKey ?? (await readOrCreateSecret(join(config.dataDir, 'encryption-key'), () => randomSecret(32)));
-      const repo = new WorkspaceRepository(db.kysely, new SecretBox(key), logger);
+      // During a rotation rows sealed with the previous key still open; everything written is sealed with the current one.
+      const repo = new WorkspaceRepository(db.kysely, new SecretBox(key, config.previousEncryptionKey ? [config.previousEncryptionKey] : []), logger);
       const processed = new ProcessedEvents(db.kysely);
       const ledger = new EventLedger(processed, logger);
       const events = new SafeEmitter<FleetEvents>(logger);

@@ -3,8 +3,11 @@ import { CONTENDERS, HTTP_CONTENDERS, type ContenderName } from './contenders/co
 
 /** Everything one bench run is told, from flags (see `--help`). */
 export interface BenchOptions {
-  /** `socket` (default): the contenders over Socket Mode; `http`: the HTTP path against its peer (scripts/bench/http.ts). */
-  readonly mode: 'socket' | 'http';
+  /**
+   * `socket` (default): the contenders over Socket Mode; `http`: the HTTP path against its peer
+   * (scripts/bench/http.ts); `import`: bulk import timing (scripts/bench/import.ts).
+   */
+  readonly mode: 'socket' | 'http' | 'import';
   readonly n: number;
   readonly m: number;
   readonly rate: number;
@@ -42,11 +45,15 @@ export interface BenchOptions {
   readonly footprintRuns: number;
   /** An admin URL of a PostgreSQL server for the footprint's comparison run (a temp database is made there). */
   readonly footprintExternal: string | undefined;
+  /** FLOTILLA_CONNECT_RATE values the import mode measures. */
+  readonly importRates: readonly number[];
+  /** Workspaces added the old way (one CLI call each) per round in the import mode. */
+  readonly importSample: number;
 }
 
 export const HELP = `npm run bench -- [flags]
 
-  --mode MODE           socket (default) or http: one distributed app over HTTP events, N installs,
+  --mode MODE           socket (default), http or import (below). http: one distributed app over HTTP events, N installs,
                         flotilla's POST /slack/events against one Bolt App (HTTPReceiver + authorize)
                         and a raw node:http floor, on the same signed event_callback load; per round
                         and contender the main load (M at R/s) then a rate sweep of M mentions a step
@@ -98,6 +105,12 @@ export const HELP = `npm run bench -- [flags]
   --dashboard           the dashboard instead: flotilla connects N (default 10000) workspaces, and
                         Debian's chromium times sign-in, filters, sorts and page turns, the page's
                         share of its main thread under the --r mention load, and a restart of all
+  --mode import         bulk import instead: N (default 1000) workspaces through one
+                        \`flotilla workspace add --from FILE\` into a fresh daemon (embedded PostgreSQL),
+                        time to all stored and to all connected, at each --import-rates value, --rounds
+                        times (default 3), and the old way (one CLI call each, 8 at a time) on a sample
+  --import-rates LIST   FLOTILLA_CONNECT_RATE values for the import mode (default 20,200; 20 is the default)
+  --import-sample K     workspaces added the old way per round (default 64; 0 skips it)
   --out DIR             results directory (default bench/results)
   --label TEXT          added to result file names
 
@@ -140,13 +153,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'node-flags': { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, dashboard: { type: 'boolean' },
       instances: { type: 'string' }, 'ttl-ms': { type: 'string' }, 'takeover-rate': { type: 'string' }, 'steady-ms': { type: 'string' },
       footprint: { type: 'boolean' }, 'footprint-runs': { type: 'string' }, 'footprint-external': { type: 'string' },
+      'import-rates': { type: 'string' }, 'import-sample': { type: 'string' },
     },
   });
   if (v.help) return 'help';
   const quick = v.quick ?? false;
   const mode = v.mode ?? 'socket';
-  if (mode !== 'socket' && mode !== 'http') throw new Error(`--mode must be socket or http: ${mode}`);
+  if (mode !== 'socket' && mode !== 'http' && mode !== 'import') throw new Error(`--mode must be socket, http or import: ${mode}`);
   const isHttp = mode === 'http';
+  const isImport = mode === 'import';
   const num = (text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
     const value = Number(text);
@@ -161,10 +176,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (scope !== 'app' && scope !== 'global') throw new Error('--storm-scope must be app or global');
   return {
     mode,
-    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : isHttp ? 1000 : 500),
+    n: num(v.n, v.dashboard ? 10_000 : quick ? 20 : isHttp || isImport ? 1000 : 500),
     m: num(v.m, quick ? (isHttp ? 200 : 400) : isHttp ? 3000 : 6000),
     rate: num(v.r, 200),
-    rounds: v.rounds === undefined && isHttp && !quick ? 3 : roundsOf(v.rounds),
+    rounds: v.rounds === undefined && (isHttp || isImport) && !quick ? 3 : roundsOf(v.rounds),
     contenders: contenders as ContenderName[],
     quick,
     sweep: !(v['no-sweep'] ?? false),
@@ -195,5 +210,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     dashboard: v.dashboard ?? false,
     footprintRuns: v.footprint ? Math.max(1, num(v['footprint-runs'], 3)) : 0,
     footprintExternal: v['footprint-external'],
+    importRates: numberList(v['import-rates'] ?? '20,200'),
+    importSample: num(v['import-sample'], 64),
   };
 }

@@ -58,6 +58,22 @@ export interface AddWorkspaceBody {
   readonly transport?: Transport;
 }
 
+/** Most rows one `POST /v1/workspaces/import` takes (its body is bounded to match). */
+export const MAX_IMPORT_ROWS = 10_000;
+
+/** One row of `POST /v1/workspaces/import`: `row` is its number in the operator's file (default: its position, from 1). */
+export interface ImportRowBody {
+  readonly row?: number;
+  readonly botToken: string;
+  readonly appToken?: string;
+  readonly transport?: string;
+}
+
+/** `POST /v1/workspaces/import` answer: one result per row, in the rows' order; `error` never holds a token. */
+export interface ImportResultView {
+  readonly results: ReadonlyArray<{ readonly row: number; readonly teamId: string } | { readonly row: number; readonly error: string }>;
+}
+
 /** Every 4xx/5xx answer: a stable code and a message that says what is wrong. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };

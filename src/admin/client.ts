@@ -1,6 +1,6 @@
 import { FlotillaError } from '../lib/errors.js';
 import { adminTokenPath, adminUrlPath, readTrimmed } from './admin-files.js';
-import type { AddWorkspaceBody, ErrorBody, HealthView, InstanceView, ReadyView, WorkspaceView } from './api-types.js';
+import type { AddWorkspaceBody, ErrorBody, ImportResultView, ImportRowBody, HealthView, InstanceView, ReadyView, WorkspaceView } from './api-types.js';
 
 /** The admin API refused a call, or could not be reached. The message is one line, fit for a terminal. */
 export class AdminClientError extends FlotillaError {
@@ -54,6 +54,8 @@ export async function resolveAdminTarget(settings: AdminSettings): Promise<Admin
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** An import of 10,000 rows at Slack's pace takes minutes. */
+const IMPORT_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * The admin API over HTTP: what the CLI (and the demo) use to reach a
@@ -89,6 +91,15 @@ export class AdminClient {
     return (await this.#request<{ teamId: string }>('POST', '/v1/workspaces', { body })).teamId;
   }
 
+  /**
+   * Many workspaces in one call; resolves to one result per row (team id or
+   * the reason it was refused). Waits up to IMPORT_TIMEOUT_MS: the daemon
+   * checks every row with Slack before it answers.
+   */
+  async importWorkspaces(rows: readonly ImportRowBody[]): Promise<ImportResultView['results']> {
+    return (await this.#request<ImportResultView>('POST', '/v1/workspaces/import', { body: { rows }, timeoutMs: IMPORT_TIMEOUT_MS })).results;
+  }
+
   /** Restarts one team's connection, or every one (`'all'`); resolves to how many. */
   async restartWorkspace(teamId: string): Promise<number> {
     return (await this.#request<{ restarted: number }>('POST', `/v1/workspaces/${encodeURIComponent(teamId)}/restart`)).restarted;
@@ -104,7 +115,7 @@ export class AdminClient {
     return this.#request<string>('GET', '/metrics', { isText: true });
   }
 
-  async #request<T>(method: string, path: string, options: { body?: unknown; okStatuses?: number[]; isText?: boolean } = {}): Promise<T> {
+  async #request<T>(method: string, path: string, options: { body?: unknown; okStatuses?: number[]; isText?: boolean; timeoutMs?: number } = {}): Promise<T> {
     const { url, token, urlSource } = this.target;
     let response: { status: number; text: string };
     try {
@@ -112,7 +123,7 @@ export class AdminClient {
         method,
         headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        timeoutMs: this.timeoutMs,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
       });
     } catch (error) {
       throw new AdminClientError(`cannot reach the flotilla daemon at ${url} (${whyUnreachable(error)}); is \`flotilla start\` running? (address from ${urlSource})`, undefined, { cause: error });

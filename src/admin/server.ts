@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/abort.js';
 import type { FleetEvents } from '../fleet/fleet-events.js';
 import type { SafeEmitter } from '../lib/typed-events.js';
+import { MAX_IMPORT_ROWS, type ImportResultView, type ImportRowBody } from './api-types.js';
 import type { AddWorkspaceBody, HealthView, InstanceView, ReadyView, StatsView, WorkspaceDetailView, WorkspaceView } from './api-types.js';
 import { checkBearer } from './auth.js';
 import { removeAdminUrl, writeAdminUrl } from './admin-files.js';
@@ -59,6 +60,33 @@ const addBodySchema = {
     transport: { type: 'string', enum: ['socket-mode', 'rtm', 'http'] },
   },
 } as const;
+
+const importBodySchema = {
+  type: 'object',
+  required: ['rows'],
+  additionalProperties: false,
+  properties: {
+    rows: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_IMPORT_ROWS,
+      items: {
+        // Shapes only: a bad value (a token without its prefix, an unknown transport) refuses its row, not the import.
+        type: 'object',
+        required: ['botToken'],
+        additionalProperties: false,
+        properties: {
+          row: { type: 'integer', minimum: 1 },
+          botToken: { type: 'string', maxLength: 512 },
+          appToken: { type: 'string', maxLength: 512 },
+          transport: { type: 'string', maxLength: 32 },
+        },
+      },
+    },
+  },
+} as const;
+/** Room for MAX_IMPORT_ROWS rows of the longest tokens. */
+const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
 const removeQuerySchema = {
   type: 'object',
@@ -173,6 +201,10 @@ function installRoutes(app: FastifyInstance, options: AdminServerOptions): void 
     const teamId = await options.workspaces.add(request.body);
     return reply.code(201).send({ teamId });
   });
+  app.post('/v1/workspaces/import', { schema: { body: importBodySchema }, bodyLimit: IMPORT_BODY_LIMIT },
+    async (request: FastifyRequest<{ Body: { rows: ImportRowBody[] } }>): Promise<ImportResultView> => ({
+      results: await options.workspaces.importMany(request.body.rows.map((row, i) => ({ ...row, row: row.row ?? i + 1 }))),
+    }));
   app.delete('/v1/workspaces/:team', { schema: { querystring: removeQuerySchema } },
     async (request: FastifyRequest<{ Params: { team: string }; Querystring: { revoke?: boolean; actor?: string } }>) => {
       const teamId = teamParam(request.params.team, false);

@@ -13,6 +13,7 @@ import type { SlackWeb } from '../slack/web-client.js';
 import type { InstanceView, WorkspaceView } from './api-types.js';
 import type { FleetChanges } from './fleet-poller.js';
 import { instanceViews, mergeFleet } from './fleet-view.js';
+import { importRows, type IdentifiedWorkspace, type ImportOutcome, type ImportRowInput } from './workspace-import.js';
 
 export interface AddWorkspaceInput {
   readonly botToken: string;
@@ -55,26 +56,48 @@ export class WorkspaceService {
    * InvalidInputError (bad tokens or flags) or SlackCallError (Slack said no).
    */
   async add(input: AddWorkspaceInput): Promise<string> {
+    const identified = await this.#identify(input);
+    await this.#store(identified);
+    this.logger.info({ team_id: identified.teamId, transport: identified.connection.transport }, 'workspace added');
+    await this.#refresh();
+    return identified.teamId;
+  }
+
+  /**
+   * Many workspaces in one call (`flotilla workspace add --from`): each row
+   * validated as `add` does, at most IMPORT_CONCURRENCY `auth.test` calls at
+   * once; rows refused for a bad token shape, Slack's answer, or a duplicate
+   * in the batch; the others stored, then started together, paced as usual.
+   * Resolves to one outcome per row, in the rows' order; never rejects for a
+   * row (only when the database fails).
+   */
+  async importMany(rows: readonly ImportRowInput[]): Promise<ImportOutcome[]> {
+    const outcomes = await importRows(rows, { identify: (input) => this.#identify(input), storeAll: (identified) => this.repo.upsertMany(identified) });
+    const added = outcomes.filter((outcome) => 'teamId' in outcome).length;
+    this.logger.info({ rows: rows.length, added, refused: rows.length - added }, 'workspaces imported');
+    if (added > 0) await this.#refresh();
+    return outcomes;
+  }
+
+  /** Checks the input's shape, then asks Slack whose token it is. Rejects with InvalidInputError or SlackCallError. */
+  async #identify(input: AddWorkspaceInput): Promise<IdentifiedWorkspace> {
     const connection = connectionOf(input);
     let identity: { team_id?: string; team?: string; user_id?: string; bot_id?: string; app_id?: string };
     try {
       identity = await this.web.caller(input.botToken).call('auth.test');
     } catch (error) {
-      throw new SlackCallError('auth.test', classifySlackError(error).slackError, { cause: errorMessage(error) });
+      const failure = classifySlackError(error);
+      throw new SlackCallError('auth.test', failure.slackError, { cause: errorMessage(error) });
     }
     if (!identity.team_id || !identity.user_id) throw new SlackCallError('auth.test', 'no team or user in the answer');
-    await this.repo.upsert({
-      teamId: identity.team_id,
-      teamName: identity.team ?? identity.team_id,
-      connection,
-      botToken: input.botToken,
-      appId: identity.app_id ?? null,
-      botUserId: identity.user_id,
-      botId: identity.bot_id ?? null,
-    });
-    this.logger.info({ team_id: identity.team_id, transport: connection.transport }, 'workspace added');
-    await this.#refresh();
-    return identity.team_id;
+    return {
+      teamId: identity.team_id, teamName: identity.team ?? identity.team_id, connection, botToken: input.botToken,
+      appId: identity.app_id ?? null, botUserId: identity.user_id, botId: identity.bot_id ?? null,
+    };
+  }
+
+  async #store(identified: IdentifiedWorkspace): Promise<void> {
+    await this.repo.upsert(identified);
   }
 
   /**

@@ -1,9 +1,11 @@
 import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
+import { MAX_IMPORT_ROWS } from '../admin/api-types.js';
 import type { AdminClient } from '../admin/client.js';
 import { ConfigError, errorMessage, FlotillaError } from '../lib/errors.js';
 import { redactSecrets } from '../lib/redact.js';
 import { countByState, formatDuration, formatInstances, formatWorkspaces } from './format.js';
+import { ImportFileError, parseImportFile, readImportSource, type ImportFile } from './import-file.js';
 
 /** What the process entry provides to the commands. */
 export interface ProgramActions {
@@ -11,6 +13,8 @@ export interface ProgramActions {
   start(): Promise<number>;
   /** Applies migrations. Resolves to the exit code. */
   migrate(): Promise<number>;
+  /** Re-encrypts every stored token with the current key. Resolves to the exit code. */
+  rotateKeys(): Promise<number>;
   /** Runs the interactive demo. Resolves to the exit code. */
   demo(): Promise<number>;
   /** A client for the running daemon's admin API (rejects when no token can be found or the config is bad). */
@@ -43,6 +47,9 @@ export function buildProgram(actions: ProgramActions, version: string, io: Progr
     .action(async () => { process.exitCode = await actions.start(); });
   program.command('migrate').description('apply database migrations and exit')
     .action(async () => { process.exitCode = await actions.migrate(); });
+  program.command('keys').description('the encryption key of stored tokens')
+    .command('rotate').description('re-encrypt every stored token with FLOTILLA_ENCRYPTION_KEY, reading it with FLOTILLA_ENCRYPTION_KEY_PREVIOUS (or the data dir\'s encryption-key); safe to rerun, the daemon may be running')
+    .action(async () => { process.exitCode = await actions.rotateKeys(); });
   program.command('demo').description('try flotilla without Slack: built-in Slack emulator, daemon, two sample workspaces, a chat in your terminal')
     .action(async () => { process.exitCode = await actions.demo(); });
   program.command('status').description('this instance (version, uptime, readiness, connections held) and the fleet (instances, workspaces by state)')
@@ -59,11 +66,20 @@ export function buildProgram(actions: ProgramActions, version: string, io: Progr
 }
 
 function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: ProgramOutput): void {
-  workspace.command('add').description('validate the tokens with Slack (auth.test), store them encrypted, connect at once; prints the team id')
-    .requiredOption('--bot-token <token>', 'bot token (xoxb-…)')
+  workspace.command('add').description('validate the tokens with Slack (auth.test), store them encrypted, connect at once; prints the team id (with --from: one line per row)')
+    .option('--bot-token <token>', 'bot token (xoxb-…)')
     .option('--app-token <token>', 'app-level token (xapp-…) for Socket Mode')
     .addOption(new Option('--transport <kind>', 'connection kind (default: socket-mode with --app-token; http: events at the public listener)').choices(['socket-mode', 'rtm', 'http']))
-    .action(guarded(io, async (options: { botToken: string; appToken?: string; transport?: 'socket-mode' | 'rtm' | 'http' }) => {
+    .option('--from <file>', 'bulk import from FILE (- for stdin): JSON lines or CSV with a header, of botToken, appToken, transport; prints the team id or "row N: reason" per row, exits 1 if any row was refused')
+    .action(guarded(io, async (options: { botToken?: string; appToken?: string; transport?: 'socket-mode' | 'rtm' | 'http'; from?: string }) => {
+      if (options.from !== undefined) {
+        if (options.botToken !== undefined || options.appToken !== undefined || options.transport !== undefined) {
+          throw new UsageError('--from reads every token and transport from the file: give it alone');
+        }
+        await importFrom(options.from, actions, io);
+        return;
+      }
+      if (options.botToken === undefined) throw new UsageError('give --bot-token xoxb-… (one workspace) or --from FILE|- (many)');
       const teamId = await (await actions.admin()).addWorkspace({
         botToken: options.botToken,
         ...(options.appToken === undefined ? {} : { appToken: options.appToken }),
@@ -93,6 +109,29 @@ function addWorkspaceCommands(workspace: Command, actions: ProgramActions, io: P
       await (await actions.admin()).removeWorkspace(team, { revoke: options.revoke === true, actor: `cli:${currentUser()}` });
       io.out(`removed ${team}${options.revoke ? ' (token revoked)' : ''}\n`);
     }));
+}
+
+/**
+ * `workspace add --from`: the file's rows in one admin call; one line per row, in the file's order
+ * (the team id, or `row N: reason`); exit code 1 when any row was refused (the others are added).
+ */
+async function importFrom(from: string, actions: ProgramActions, io: ProgramOutput): Promise<void> {
+  let file: ImportFile;
+  try {
+    file = parseImportFile(await readImportSource(from));
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new UsageError(`${from === '-' ? 'stdin' : from}: ${error.message}`);
+    throw new UsageError(`cannot read ${from === '-' ? 'stdin' : from}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+  }
+  if (file.rows.length > MAX_IMPORT_ROWS) throw new UsageError(`${file.rows.length} rows: at most ${MAX_IMPORT_ROWS} per import; split the file`);
+  const results = file.rows.length === 0 ? [] : await (await actions.admin()).importWorkspaces(file.rows);
+  const lines = [...file.refused, ...results].sort((a, b) => a.row - b.row);
+  io.out(lines.map((line) => ('teamId' in line ? line.teamId : `row ${line.row}: ${line.error}`)).join('\n') + '\n');
+  const refused = lines.filter((line) => !('teamId' in line)).length;
+  if (refused > 0) {
+    io.err(`flotilla: ${refused} of ${lines.length} row(s) refused; the other ${lines.length - refused} added\n`);
+    process.exitCode = 1;
+  }
 }
 
 async function status(admin: AdminClient, io: ProgramOutput, isJson: boolean): Promise<void> {

@@ -33,6 +33,8 @@ export interface WorkspaceVersion {
 }
 
 const GET_MANY_CHUNK = 1_000;
+/** Rows per statement of `upsertMany` (10 parameters each, well under PostgreSQL's 65,535). */
+const UPSERT_CHUNK = 500;
 
 export interface WorkspaceInput {
   readonly teamId: string;
@@ -238,6 +240,49 @@ export class WorkspaceRepository {
   }
 
   /**
+   * Inserts or updates many workspaces in a few statements (500 rows each):
+   * what a bulk import stores. As `upsert`, with the team domain kept on
+   * update (an import does not know it) and everything else replaced. Team
+   * ids must be distinct. Resolves once every row is stored.
+   */
+  async upsertMany(inputs: readonly WorkspaceInput[]): Promise<void> {
+    for (let at = 0; at < inputs.length; at += UPSERT_CHUNK) {
+      const chunk = inputs.slice(at, at + UPSERT_CHUNK);
+      await this.#db
+        .insertInto('workspaces')
+        .values(chunk.map((input) => {
+          const appToken = input.connection.transport === 'socket-mode' ? input.connection.appToken : null;
+          return {
+            team_id: input.teamId,
+            team_name: input.teamName,
+            team_domain: input.teamDomain ?? null,
+            transport: input.connection.transport,
+            bot_token_enc: this.#box.seal(input.botToken, botContext(input.teamId)),
+            app_token_enc: appToken === null ? null : this.#box.seal(appToken, appContext(input.teamId)),
+            app_id: input.appId ?? null,
+            bot_user_id: input.botUserId,
+            bot_id: input.botId ?? null,
+            connection_key: connectionKey(input.teamId, input.connection),
+          };
+        }))
+        .onConflict((oc) =>
+          oc.column('team_id').doUpdateSet((eb) => ({
+            team_name: eb.ref('excluded.team_name'),
+            transport: eb.ref('excluded.transport'),
+            bot_token_enc: eb.ref('excluded.bot_token_enc'),
+            app_token_enc: eb.ref('excluded.app_token_enc'),
+            app_id: eb.ref('excluded.app_id'),
+            bot_user_id: eb.ref('excluded.bot_user_id'),
+            bot_id: eb.ref('excluded.bot_id'),
+            connection_key: eb.ref('excluded.connection_key'),
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /**
    * Deletes the workspace and records who/why in `workspace_removals`, in one
    * transaction. Resolves false (and records nothing) when there was no such row.
    * The team's own data in other tables is kept.
@@ -320,11 +365,13 @@ export class WorkspaceRepository {
   }
 }
 
-function botContext(teamId: string): string {
+/** The associated data a bot token is sealed with: a token moved to another row does not open. */
+export function botContext(teamId: string): string {
   return `workspaces.bot_token:${teamId}`;
 }
 
-function appContext(teamId: string): string {
+/** The associated data an app token is sealed with. */
+export function appContext(teamId: string): string {
   return `workspaces.app_token:${teamId}`;
 }
 

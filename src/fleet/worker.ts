@@ -232,7 +232,7 @@ export class Worker implements ConnectionMember {
         await this.#serveHttp(signal);
       } else {
         this.deps.pool.attach(this.spec, this);
-        await aborted(signal);
+        await aborted(signal); // resolves at once when the stop came while auth.test was on its way
         await this.deps.pool.detach(this.spec, this.teamId);
       }
     }

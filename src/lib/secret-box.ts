@@ -19,14 +19,17 @@ const TAG_BYTES = 16;
  */
 export class SecretBox {
   readonly #key: Buffer;
+  /** Keys being rotated away from: tried by `open` after `#key`, never used to seal. */
+  readonly #previous: readonly Buffer[];
 
-  /** `key`: 32 bytes, or their base64 text (as in FLOTILLA_ENCRYPTION_KEY). */
-  constructor(key: Buffer | string) {
-    const bytes = typeof key === 'string' ? Buffer.from(key.trim(), 'base64') : Buffer.from(key);
-    if (bytes.length !== KEY_BYTES) {
-      throw new SecretBoxError(`encryption key must be ${KEY_BYTES} bytes (base64), got ${bytes.length} bytes`);
-    }
-    this.#key = bytes;
+  /**
+   * `key`: 32 bytes, or their base64 text (as in FLOTILLA_ENCRYPTION_KEY).
+   * `previous`: keys that `open` also accepts (FLOTILLA_ENCRYPTION_KEY_PREVIOUS
+   * during a rotation); `seal` always uses `key`.
+   */
+  constructor(key: Buffer | string, previous: ReadonlyArray<Buffer | string> = []) {
+    this.#key = keyBytes(key);
+    this.#previous = previous.map(keyBytes).filter((bytes) => !bytes.equals(this.#key));
   }
 
   /** A fresh random key as base64 text, ready for `new SecretBox(...)` or a key file. */
@@ -44,7 +47,7 @@ export class SecretBox {
   }
 
   /**
-   * Decrypts a value from `seal` (same key, same context). Throws
+   * Decrypts a value from `seal` (same key or a previous one, same context). Throws
    * SecretBoxError (message names neither key nor value) when the key is wrong
    * or the value corrupt.
    */
@@ -56,16 +59,33 @@ export class SecretBox {
     if (bytes.length < IV_BYTES + TAG_BYTES) {
       throw new SecretBoxError('cannot open secret: value is truncated');
     }
-    const iv = bytes.subarray(0, IV_BYTES);
-    const tag = bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
-    const ciphertext = bytes.subarray(IV_BYTES + TAG_BYTES);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-    } catch {
-      throw new SecretBoxError('cannot open secret: wrong encryption key or corrupt value');
+    for (const key of [this.#key, ...this.#previous]) {
+      const plain = openWith(key, bytes, context);
+      if (plain !== undefined) return plain;
     }
+    throw new SecretBoxError('cannot open secret: wrong encryption key or corrupt value');
+  }
+}
+
+function keyBytes(key: Buffer | string): Buffer {
+  const bytes = typeof key === 'string' ? Buffer.from(key.trim(), 'base64') : Buffer.from(key);
+  if (bytes.length !== KEY_BYTES) {
+    throw new SecretBoxError(`encryption key must be ${KEY_BYTES} bytes (base64), got ${bytes.length} bytes`);
+  }
+  return bytes;
+}
+
+/** The plain text, or undefined when `key` is not the one that sealed `bytes` (or they were altered). */
+function openWith(key: Buffer, bytes: Buffer, context: string): string | undefined {
+  const iv = bytes.subarray(0, IV_BYTES);
+  const tag = bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+  const ciphertext = bytes.subarray(IV_BYTES + TAG_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
   }
 }

@@ -139,4 +139,21 @@ describe('admin API', () => {
     expect(everything).not.toContain(token);
     expect(everything).not.toMatch(/xox[bp]-\d|xapp-\d/);
   });
+
+  it('bounds an import: rows and size checked before anything is looked at', async () => {
+    const tooMany = await call('POST', '/v1/workspaces/import', { body: JSON.stringify({ rows: Array.from({ length: 10_001 }, () => ({ botToken: 'x' })) }) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.error.message).toContain('10000');
+    const empty = await call('POST', '/v1/workspaces/import', { body: JSON.stringify({ rows: [] }) });
+    expect(empty.status).toBe(400);
+    const unknownKey = await call('POST', '/v1/workspaces/import', { body: JSON.stringify({ rows: [{ botToken: 'xoxb-1', team: 'T1' }] }) });
+    expect(unknownKey.status).toBe(400);
+    const huge = await call('POST', '/v1/workspaces/import', { body: JSON.stringify({ rows: [{ botToken: 'x'.repeat(17 * 1024 * 1024) }] }) });
+    expect(huge.status).toBe(413);
+    const refused = await call('POST', '/v1/workspaces/import', { body: JSON.stringify({ rows: [{ botToken: 'xoxb-1-2-unknown', transport: 'rtm' }, { row: 7, botToken: 'hello' }] }) });
+    expect(refused).toMatchObject({ status: 200, json: { results: [
+      { row: 1, error: 'Slack auth.test failed: invalid_auth' },
+      { row: 7, error: 'the bot token must start with xoxb- (or xoxp- for a legacy RTM bot)' },
+    ] } });
+  });
 });

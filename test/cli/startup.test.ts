@@ -1,6 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config.js';
+import { Daemon } from '../../src/daemon.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createTestDatabase } from '../support/database.js';
 import { spawnFlotilla } from '../support/process.js';
+import { until } from '../support/until.js';
 
 const TRACER = fileURLToPath(new URL('../support/trace-imports.cjs', import.meta.url));
 /** What a short CLI run must never load: the daemon and what only it needs. */
@@ -24,4 +31,35 @@ describe('a short CLI run', () => {
     expect(loaded.some((what) => what.endsWith('/src/main.js'))).toBe(true);
     expect(loaded.filter((what) => HEAVY.test(what))).toEqual([]);
   });
+});
+
+/** The admin API answers with fleet data and takes operator actions: off loopback, only with a token someone chose. */
+describe('flotilla start on a non-loopback admin address', () => {
+  it('refuses without FLOTILLA_ADMIN_TOKEN: one line, non-zero exit, nothing started', async () => {
+    const dataDir = '/nonexistent-flotilla-admin-guard';
+    const run = spawnFlotilla(['start'], { FLOTILLA_DATA_DIR: dataDir, FLOTILLA_ADMIN_ADDR: '0.0.0.0:0', DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toBe('flotilla: invalid configuration: FLOTILLA_ADMIN_ADDR: 0.0.0.0 is not a loopback address; set FLOTILLA_ADMIN_TOKEN explicitly to serve the admin API there (or listen on 127.0.0.1)\n');
+  });
+
+  it('Daemon.start refuses the same before it touches the database', async () => {
+    const config = loadConfig({ FLOTILLA_ADMIN_ADDR: '10.1.2.3:0', DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' });
+    await expect(Daemon.start({ config, logger: silentLogger() })).rejects.toThrow(/^FLOTILLA_ADMIN_ADDR: 10\.1\.2\.3 is not a loopback address/);
+  });
+
+  it('starts there with FLOTILLA_ADMIN_TOKEN set explicitly', async () => {
+    const db = await createTestDatabase();
+    const token = 'an-operator-chosen-admin-token';
+    const run = spawnFlotilla(['start'], { FLOTILLA_DATA_DIR: db.dataDir, FLOTILLA_ADMIN_ADDR: '0.0.0.0:0', FLOTILLA_ADMIN_TOKEN: token, DATABASE_URL: db.url, SLACK_API_URL: 'http://127.0.0.1:9/api/' });
+    try {
+      await until(() => readFile(join(db.dataDir, 'admin-url'), 'utf8').then(() => true, () => false), 60_000, 'the admin API listening');
+      const url = (await readFile(join(db.dataDir, 'admin-url'), 'utf8')).trim();
+      expect((await fetch(`${url}/v1/workspaces`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${url}/v1/workspaces`)).status).toBe(401);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+      await db.drop();
+    }
+  }, 90_000);
 });

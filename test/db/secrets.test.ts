@@ -45,6 +45,17 @@ describe('SecretBox', () => {
     }
   });
 
+  it('opens values sealed with a previous key, and seals with the current one only', () => {
+    const oldKey = SecretBox.generateKey();
+    const sealedBefore = new SecretBox(oldKey).seal('xoxb-secret', 'T1');
+    const rotating = new SecretBox(SecretBox.generateKey(), [oldKey]);
+    expect(rotating.open(sealedBefore, 'T1')).toBe('xoxb-secret');
+    expect(() => rotating.open(sealedBefore, 'T2')).toThrow(SecretBoxError);
+    const sealedNow = rotating.seal('xoxb-secret', 'T1');
+    expect(() => new SecretBox(oldKey).open(sealedNow, 'T1')).toThrow(SecretBoxError);
+    expect(() => new SecretBox(SecretBox.generateKey(), [SecretBox.generateKey()]).open(sealedBefore, 'T1')).toThrow(/wrong encryption key/);
+  });
+
   it('rejects a key that is not 32 bytes', () => {
     expect(() => new SecretBox('c2hvcnQ=')).toThrow(/32 bytes/);
     expect(() => new SecretBox(Buffer.alloc(32))).not.toThrow();

@@ -38,6 +38,26 @@ describe('WorkspaceRepository', () => {
     await testDb?.drop();
   });
 
+  it('stores many workspaces at once (a bulk import), updating a known team and keeping its domain', async () => {
+    await repository.upsert({
+      teamId: 'T900', teamName: 'Before', teamDomain: 'kept', connection: { transport: 'rtm' }, botToken: 'xoxb-900-old', botUserId: 'U0',
+    });
+    const inputs = Array.from({ length: 1_001 }, (_, i) => ({
+      teamId: `T${900 + i}`, teamName: `Bulk ${i}`, connection: { transport: 'socket-mode', appToken: `xapp-1-A${i}-bulk` } as const,
+      botToken: `xoxb-${900 + i}-bulk`, appId: `A${i}`, botUserId: `U${i}`, botId: null,
+    }));
+    await repository.upsertMany(inputs);
+    const stored = await repository.getMany(inputs.map((input) => input.teamId));
+    expect(stored).toHaveLength(1_001);
+    expect(stored.find((w) => w.teamId === 'T900')).toMatchObject({
+      teamName: 'Bulk 0', teamDomain: 'kept', botToken: 'xoxb-900-bulk', connection: { transport: 'socket-mode', appToken: 'xapp-1-A0-bulk' }, appId: 'A0',
+    });
+    expect(stored.find((w) => w.teamId === 'T1900')).toMatchObject({ teamName: 'Bulk 1000', teamDomain: null, botToken: 'xoxb-1900-bulk' });
+    const raw = await sql<{ text: string }>`select string_agg(bot_token_enc || coalesce(app_token_enc, ''), ',') as text from workspaces where team_id like 'T%'`.execute(db.kysely);
+    expect(raw.rows[0]!.text).not.toMatch(/xoxb-|xapp-/);
+    await sql`delete from workspaces where team_id >= 'T900' and team_id <= 'T999' or team_id like 'T1___'`.execute(db.kysely);
+  });
+
   it('stores tokens encrypted and reads them back', async () => {
     const created = await repository.upsert({
       teamId: 'T100',

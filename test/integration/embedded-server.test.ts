@@ -117,6 +117,10 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
     const migrate = spawnFlotilla(['migrate'], env);
     expect(await migrate.exited).toBe(0);
     expect(migrate.output()).toContain('database is up to date');
+    // keys rotate reaches the database the same way (no workspaces here: nothing to re-encrypt).
+    const rotate = spawnFlotilla(['keys', 'rotate'], { ...env, FLOTILLA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(await rotate.exited).toBe(0);
+    expect(rotate.output()).toContain('re-encrypted 0 workspace(s) with the new key (0 already on it; old key from');
     expect(await healthz()).toBe(200);
   });
 
@@ -141,6 +145,10 @@ describe('flotilla start with its embedded PostgreSQL server', () => {
     const migrate = spawnFlotilla(['migrate'], env);
     expect(await migrate.exited).toBe(0);
     expect(migrate.output()).toContain('database is up to date');
+    expect(await postmasterPid(join(dataDir, 'pgdata'))).toBeUndefined();
+    const rotate = spawnFlotilla(['keys', 'rotate'], { ...env, FLOTILLA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') });
+    expect(await rotate.exited).toBe(0);
+    expect(rotate.output()).toContain('re-encrypted 0 workspace(s) with the new key');
     expect(await postmasterPid(join(dataDir, 'pgdata'))).toBeUndefined();
   });
 });

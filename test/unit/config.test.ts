@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
-import { loadAdminSettings, loadConfig } from '../../src/config.js';
+import { adminAddressError, isLoopbackHost, loadAdminSettings, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/lib/errors.js';
 
 describe('loadConfig', () => {
@@ -75,5 +75,26 @@ describe('loadAdminSettings (what the CLI reads, without the schema library)', (
     expect(() => loadAdminSettings({ FLOTILLA_ADMIN_URL: 'ftp://x' })).toThrow('FLOTILLA_ADMIN_URL: must be an http(s) URL');
     expect(() => loadAdminSettings({ FLOTILLA_ADMIN_URL: 'not a url' })).toThrow(ConfigError);
     expect(() => loadAdminSettings({ FLOTILLA_ADMIN_TOKEN: 'short-secret' })).toThrow(/^FLOTILLA_ADMIN_TOKEN: must be at least 16 characters$/);
+  });
+});
+
+describe('adminAddressError', () => {
+  const at = (addr: string, token?: string) => adminAddressError(loadConfig({ FLOTILLA_ADMIN_ADDR: addr, ...(token ? { FLOTILLA_ADMIN_TOKEN: token } : {}) }));
+
+  it.each(['127.0.0.1:8787', '127.1.2.3:0', 'localhost:8787', 'LOCALHOST:1'])('lets %s listen with a generated token', (addr) => {
+    expect(at(addr)).toBeUndefined();
+  });
+
+  it.each(['0.0.0.0:8787', '10.0.0.5:8787', 'admin.example.com:8787', '128.0.0.1:8787', '127.0.0.256:1'])('refuses %s without FLOTILLA_ADMIN_TOKEN, in one line naming both variables', (addr) => {
+    const error = at(addr);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toMatch(/^FLOTILLA_ADMIN_ADDR: \S+ is not a loopback address; set FLOTILLA_ADMIN_TOKEN explicitly/);
+    expect(at(addr, 'an-explicit-token-of-length')).toBeUndefined();
+  });
+
+  it('knows ::1 as loopback', () => {
+    expect(isLoopbackHost('::1')).toBe(true);
+    expect(isLoopbackHost('[::1]')).toBe(true);
+    expect(isLoopbackHost('::')).toBe(false);
   });
 });
