@@ -25,7 +25,6 @@ import { WorkspaceRepository } from './db/workspace-repository.js';
 import { ConnectionPool } from './fleet/connection-pool.js';
 import { EventLedger } from './fleet/event-ledger.js';
 import type { FleetEvents } from './fleet/fleet-events.js';
-import { HttpInbox } from './fleet/http-inbox.js';
 import { LeaseKeeper, leaseTimings } from './fleet/lease-keeper.js';
 import { LEASES_CHANNEL } from './fleet/lease-store.js';
 import { Pacer } from './fleet/pacer.js';
@@ -38,9 +37,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { randomSecret, readOrCreateSecret } from './lib/secret-file.js';
 import { TtlCache } from './lib/ttl-cache.js';
 import { SafeEmitter } from './lib/typed-events.js';
-import { eventRoutes } from './public/events.js';
-import { installRoutes } from './public/install.js';
-import { startPublicServer, type PublicRoutes, type PublicServer } from './public/server.js';
+import { startPublicListener } from './public/listener.js';
 import { People } from './slack/people.js';
 import { TeamZones } from './slack/team-zone.js';
 import type { RequestHandler, SlackApi } from './slack/types.js';
@@ -229,36 +226,16 @@ export class Daemon {
         version, instanceId, logger, teamData: team.sources,
       });
       cleanups.push(() => admin.close()); // first on stop: no new operator calls while draining
-      const publicRoutes: PublicRoutes[] = [];
-      let listener: PublicServer | undefined;
-      if (config.publicAddr && config.oauth) {
-        // FLOTILLA_PUBLIC_ADDR with port 0 (tests): the URL is the one bound, known once it listens.
-        const publicUrl = (): string => (listener !== undefined && new URL(config.publicUrl!).port === '0' ? listener.url : config.publicUrl!);
-        publicRoutes.push(installRoutes({
-          oauth: config.oauth, scopes: config.slackScopes, slackOrigin: config.slackOrigin, slackApiUrl: config.slackApiUrl,
-          publicUrl, appToken: config.slackAppToken, workspaces: repo, states: new OAuthStateRepository(db.kysely),
-          onInstalled: async () => {
-            await keeper.tick();
-            await supervisor.reconcile();
-          },
-          logger,
-        }));
-      }
-      if (config.signingSecret) {
-        const inbox = new HttpInbox({
-          workerOf: (teamId) => supervisor.worker(teamId),
-          isInstalled: async (teamId) => (await repo.get(teamId))?.enabled === true,
-          reconcile: () => void supervisor.reconcile(),
-        });
-        publicRoutes.push(eventRoutes({ signingSecret: config.signingSecret, sink: inbox, events, logger }));
-      }
-      if (config.publicAddr) {
-        listener = await startPublicServer({
-          host: config.publicAddr.host, port: config.publicAddr.port, publicUrl: config.publicUrl!, routes: publicRoutes, logger,
-        });
-        const started = listener;
-        cleanups.push(() => started.close()); // before the admin API: Slack stops reaching us first
-      }
+      const listener = await startPublicListener({
+        config, workspaces: repo, states: new OAuthStateRepository(db.kysely), workerOf: (teamId) => supervisor.worker(teamId),
+        startInstalled: async () => {
+          await keeper.tick();
+          await supervisor.reconcile();
+        },
+        reconcile: () => supervisor.reconcile(),
+        events, logger,
+      });
+      if (listener) cleanups.push(() => listener.close()); // before the admin API: Slack stops reaching us first
       const daemon = new Daemon(
         server, db, supervisor, service, repo, events, instanceId, logger, cleanups, admin.url, metrics, team.dailySummary, !options.database, keeper,
         listener?.url,
