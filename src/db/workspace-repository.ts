@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { connectionKey } from '../slack/connection-key.js';
 import type { ConnectionSpec } from '../slack/types.js';
-import type { Schema, WorkspaceRow } from './schema.js';
+import type { Schema, WorkspaceRow, WorkspacesTable } from './schema.js';
 
 /** One workspace as the rest of flotilla sees it: tokens decrypted, camelCase. */
 export interface WorkspaceRecord {
@@ -203,22 +203,9 @@ export class WorkspaceRepository {
    * `restart_requested_at` are left as they are on update. Resolves to the stored record.
    */
   async upsert(input: WorkspaceInput): Promise<WorkspaceRecord> {
-    const appToken = input.connection.transport === 'socket-mode' ? input.connection.appToken : null;
     const row = await this.#db
       .insertInto('workspaces')
-      .values({
-        team_id: input.teamId,
-        team_name: input.teamName,
-        team_domain: input.teamDomain ?? null,
-        transport: input.connection.transport,
-        bot_token_enc: this.#box.seal(input.botToken, botContext(input.teamId)),
-        app_token_enc: appToken === null ? null : this.#box.seal(appToken, appContext(input.teamId)),
-        app_id: input.appId ?? null,
-        bot_user_id: input.botUserId,
-        bot_id: input.botId ?? null,
-        connection_key: connectionKey(input.teamId, input.connection),
-        installed_by: input.installedBy ?? null,
-      })
+      .values(this.#rowOf(input))
       .onConflict((oc) =>
         oc.column('team_id').doUpdateSet((eb) => ({
           team_name: eb.ref('excluded.team_name'),
@@ -250,21 +237,7 @@ export class WorkspaceRepository {
       const chunk = inputs.slice(at, at + UPSERT_CHUNK);
       await this.#db
         .insertInto('workspaces')
-        .values(chunk.map((input) => {
-          const appToken = input.connection.transport === 'socket-mode' ? input.connection.appToken : null;
-          return {
-            team_id: input.teamId,
-            team_name: input.teamName,
-            team_domain: input.teamDomain ?? null,
-            transport: input.connection.transport,
-            bot_token_enc: this.#box.seal(input.botToken, botContext(input.teamId)),
-            app_token_enc: appToken === null ? null : this.#box.seal(appToken, appContext(input.teamId)),
-            app_id: input.appId ?? null,
-            bot_user_id: input.botUserId,
-            bot_id: input.botId ?? null,
-            connection_key: connectionKey(input.teamId, input.connection),
-          };
-        }))
+        .values(chunk.map((input) => this.#rowOf(input)))
         .onConflict((oc) =>
           oc.column('team_id').doUpdateSet((eb) => ({
             team_name: eb.ref('excluded.team_name'),
@@ -336,6 +309,24 @@ export class WorkspaceRepository {
       .where('team_id', '=', teamId)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /** The row a workspace is stored as: its tokens sealed, its connection's lease key computed. */
+  #rowOf(input: WorkspaceInput): Insertable<WorkspacesTable> {
+    const appToken = input.connection.transport === 'socket-mode' ? input.connection.appToken : null;
+    return {
+      team_id: input.teamId,
+      team_name: input.teamName,
+      team_domain: input.teamDomain ?? null,
+      transport: input.connection.transport,
+      bot_token_enc: this.#box.seal(input.botToken, botContext(input.teamId)),
+      app_token_enc: appToken === null ? null : this.#box.seal(appToken, appContext(input.teamId)),
+      app_id: input.appId ?? null,
+      bot_user_id: input.botUserId,
+      bot_id: input.botId ?? null,
+      connection_key: connectionKey(input.teamId, input.connection),
+      installed_by: input.installedBy ?? null,
+    };
   }
 
   #toRecord(row: WorkspaceRow): WorkspaceRecord {

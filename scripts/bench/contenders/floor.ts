@@ -56,7 +56,7 @@ export class FloorContender implements Contender {
 
   /** Opens one socket; resolves on hello (or when the open fails). */
   async #open(w: BenchWorkspace): Promise<void> {
-    const answer = await this.#call('apps.connections.open', w.appToken, {}).catch((): SlackAnswer => ({ ok: false }));
+    const answer = await callSlack<SlackAnswer>(this.#agent, this.#apiUrl, 'apps.connections.open', w.appToken, {}).catch((): SlackAnswer => ({ ok: false }));
     if (!answer.ok || answer.url === undefined) {
       if (!this.#isStopping) setTimeout(() => void this.#open(w), 1_000);
       return;
@@ -79,8 +79,8 @@ export class FloorContender implements Contender {
         if (event?.type === 'app_mention' && event.channel !== undefined) {
           const reply = { channel: event.channel, text: 'pong' };
           // One retry on a network error: a keep-alive socket the server closed just as we reused it.
-          this.#call('chat.postMessage', w.botToken, reply)
-            .catch(() => this.#call('chat.postMessage', w.botToken, reply))
+          callSlack(this.#agent, this.#apiUrl, 'chat.postMessage', w.botToken, reply)
+            .catch(() => callSlack(this.#agent, this.#apiUrl, 'chat.postMessage', w.botToken, reply))
             .catch(() => { this.#failedReplies += 1; });
         }
       });
@@ -92,26 +92,31 @@ export class FloorContender implements Contender {
       });
     });
   }
+}
 
-  #call(method: string, token: string, body: Record<string, unknown>): Promise<SlackAnswer> {
-    const payload = JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(`${this.#apiUrl}${method}`, {
-        method: 'POST', agent: this.#agent,
-        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(payload) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString()) as SlackAnswer);
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
+/**
+ * A Web API call as a floor makes it: one POST of JSON over a keep-alive agent,
+ * no client library. Resolves with Slack's answer; rejects on a network error
+ * or a body that is not JSON.
+ */
+export function callSlack<T = { ok: boolean }>(agent: Agent, apiUrl: string, method: string, token: string, body: Record<string, unknown>): Promise<T> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${apiUrl}${method}`, {
+      method: 'POST', agent,
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()) as T);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       });
-      req.on('error', reject);
-      req.end(payload);
     });
-  }
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

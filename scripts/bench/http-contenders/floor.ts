@@ -6,10 +6,11 @@
  * no deduplication: a lower bound, not a usable bot.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BenchWorkspace } from '../emulator-child.js';
 import type { Contender } from '../contenders/contender.js';
+import { callSlack } from '../contenders/floor.js';
 import { signingSecretFromEnv } from './shared.js';
 
 interface Callback { type?: string; team_id?: string; challenge?: string; event?: { type?: string; channel?: string } }
@@ -55,8 +56,8 @@ export class HttpFloorContender implements Contender {
         const event = callback.event;
         if (token === undefined || event?.type !== 'app_mention' || event.channel === undefined) return;
         const reply = { channel: event.channel, text: 'pong' };
-        this.#call('chat.postMessage', token, reply)
-          .catch(() => this.#call('chat.postMessage', token, reply))
+        callSlack(this.#agent, this.#apiUrl, 'chat.postMessage', token, reply)
+          .catch(() => callSlack(this.#agent, this.#apiUrl, 'chat.postMessage', token, reply))
           .catch(() => { this.#failedReplies += 1; });
       });
     });
@@ -93,27 +94,5 @@ export class HttpFloorContender implements Contender {
     const expected = Buffer.from(`v0=${createHmac('sha256', this.#secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  #call(method: string, token: string, body: Record<string, unknown>): Promise<{ ok: boolean }> {
-    const payload = JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(`${this.#apiUrl}${method}`, {
-        method: 'POST', agent: this.#agent,
-        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(payload) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString()) as { ok: boolean });
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
   }
 }
